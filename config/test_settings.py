@@ -1,0 +1,19 @@
+"""Settings for the test suite: production settings plus safe local defaults."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E402
+
+# Argon2 stays the production hasher (tested); a fast hasher keeps the suite quick.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *_PRODUCTION_HASHERS]
+PRODUCTION_PASSWORD_HASHERS = _PRODUCTION_HASHERS
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("suthra.core.urls")),
+    path("accounts/", include("suthra.accounts.urls")),
+    path("units/", include("suthra.units.urls")),
+    path("billing/", include("suthra.billing.urls")),
+    path("imports/", include("suthra.imports.urls")),
+    path("tickets/", include("suthra.tickets.urls")),
+    path("visits/", include("suthra.visits.urls")),
+    path("notifications/", include("suthra.notifications.urls")),
+    path("reports/", include("suthra.reports.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,52 @@
+"""Shared models: the append-only audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Audit events are append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("Audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, from where; with before → after of changed fields.
+
+    Written only by ``suthra.core.audit.audit_record`` inside the transaction of the change.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # e.g. "login.success", "bill.payment", "unit.deactivate", "staff.role"
+    action = models.CharField(max_length=40)
+    # The object's kind and key: ("unit", "1234"), ("bill", "<psid>"), ("staff", "7").
+    object_type = models.CharField(max_length=20, blank=True)
+    object_id = models.CharField(max_length=40, blank=True)
+    # {"field": [before, after], ...} or free details for non-change events.
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("Audit events are append-only")

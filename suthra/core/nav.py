@@ -1,0 +1,39 @@
+"""Navigation by role. An entry appears once its URL exists and the user's role reaches it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+# (label, url name, minimum role)
+NAV: list[tuple[Any, str, str]] = [
+    (_("Home"), "core:home", "AGENT"),
+    (_("Dashboard"), "reports:dashboard", "AGENT"),
+    (_("Worklist"), "visits:worklist", "AGENT"),
+    (_("Units"), "units:browse", "AGENT"),
+    (_("Bills"), "billing:bills", "AGENT"),
+    (_("Payments"), "billing:payments", "SUPERVISOR"),
+    (_("Tickets"), "tickets:queue", "AGENT"),
+    (_("Visits"), "visits:list", "AGENT"),
+    (_("Imports"), "imports:list", "MANAGER"),
+    (_("Reports"), "reports:index", "SUPERVISOR"),
+    (_("Staff"), "accounts:staff_list", "HEAD"),
+    (_("Audit log"), "accounts:audit_log", "HEAD"),
+]
+
+
+def nav_for(user: Any) -> list[dict[str, str]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items = []
+    for label, name, minimum in NAV:
+        if not user.at_least(minimum):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": str(label), "url": url, "name": name})
+    return items

@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from suthra.imports.models import ImportBatch
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "file_name", "created_by", "created_at"]
+    list_filter = ["kind", "status"]

@@ -1,0 +1,68 @@
+"""Import batches: one row per uploaded (or generated) file, shared by every kind of import."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportBatch(models.Model):
+    """Who imported which file when, its SHA-256, progress, counts and error report.
+
+    The key is a small integer: bills point at their batch, and 2 bytes per bill matter at 3.6 M
+    bills (a few imports a month fit for centuries).
+    """
+
+    class Kind(models.TextChoices):
+        BILLS = "BILLS", _("Bills")
+        PAYMENTS = "PAYMENTS", _("Payments")
+        UNITS = "UNITS", _("Units")
+        LEGACY = "LEGACY", _("Legacy data")
+        GENERATED = "GENERATED", _("Generated demo data")
+
+    class Status(models.TextChoices):
+        UPLOADED = "UPLOADED", _("Uploaded")
+        VALIDATING = "VALIDATING", _("Validating")
+        PREVIEW = "PREVIEW", _("Ready to commit")
+        COMMITTING = "COMMITTING", _("Committing")
+        DONE = "DONE", _("Done")
+        FAILED = "FAILED", _("Failed")
+        CANCELLED = "CANCELLED", _("Cancelled")
+
+    id = models.SmallAutoField(primary_key=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    # Storage key of the uploaded file (kept until the batch is committed or cancelled).
+    file_key = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # Progress of the running step, for the htmx progress bar.
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # {"new": n, "changed": n, "unchanged": n, "rejected": n, ...} and the month-on-month checks.
+    counts = models.JSONField(default=dict, blank=True)
+    error_report_key = models.CharField(max_length=255, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.file_name}"
+
+    @property
+    def percent(self) -> int:
+        if not self.rows_total:
+            return 0
+        return min(100, round(100 * self.rows_done / self.rows_total))

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from suthra.visits.models import ComplianceVisit
+
+
+@admin.register(ComplianceVisit)
+class ComplianceVisitAdmin(admin.ModelAdmin):
+    list_display = ["id", "unit", "staff", "visited_at", "outcome", "status"]
+    list_filter = ["status", "outcome"]
+    raw_id_fields = ["unit", "staff"]

@@ -1,0 +1,57 @@
+"""Compliance visits: an agent at a unit, with photo and GPS as proof (the seed's
+``compliance_visits``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from suthra.units.models import SurveyUnit
+
+
+class VisitOutcome(models.IntegerChoices):
+    PAID_ON_SPOT = 1, _("Paid on the spot")
+    PROMISED = 2, _("Promised to pay")
+    REFUSED = 3, _("Refused")
+    CLOSED = 4, _("Closed")
+    NOT_FOUND = 5, _("Not found")
+    DISPUTE = 6, _("Dispute")
+
+
+class VisitStatus(models.TextChoices):
+    PENDING = "PENDING", _("Waiting for approval")
+    APPROVED = "APPROVED", _("Approved")
+    REJECTED = "REJECTED", _("Rejected")
+
+
+class ComplianceVisit(models.Model):
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits"
+    )
+    unit = models.ForeignKey(SurveyUnit, on_delete=models.PROTECT, related_name="visits")
+    visited_at = models.DateTimeField(_("visit time"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(_("GPS accuracy (m)"), null=True, blank=True)
+    # Storage key (or Drive file id) of the re-encoded photo; the seed's ``image_drive_id``.
+    photo_key = models.CharField(max_length=255, blank=True)
+    outcome = models.PositiveSmallIntegerField(_("outcome"), choices=VisitOutcome.choices)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    status = models.CharField(
+        max_length=8, choices=VisitStatus.choices, default=VisitStatus.PENDING
+    )
+
+    class Meta:
+        ordering = ["-visited_at"]
+        indexes = [models.Index(fields=["staff", "visited_at"], name="visit_staff_time_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accuracy_m__isnull=True) | models.Q(accuracy_m__gte=0),
+                name="visit_accuracy_nonneg",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit #{self.pk} {self.get_outcome_display()}"
