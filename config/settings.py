@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "suthra.tickets",
     "suthra.visits",
     "suthra.notifications",
+    "suthra.stats",
     "suthra.reports",
     "suthra.demo",
     # Harmless on SQLite; on PostgreSQL it provides trigram search and its indexes.

@@ -1,0 +1,1 @@
+"""Summary tables for the dashboard (see services.py)."""
