@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.db import transaction
 from django.db.models import (
@@ -55,7 +56,7 @@ def _first(month: dt.date) -> dt.date:
     return dt.date(month.year, month.month, 1)
 
 
-def _amounts(row: dict) -> dict[str, int]:
+def _amounts(row: Mapping[str, Any]) -> dict[str, int]:
     return {
         "bills": row["n_bills"],
         "fees": row["s_fees"] or 0,
