@@ -6,6 +6,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-012
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+# Tests log users in with force_login; the two-factor tests turn the requirement on themselves.
+os.environ.setdefault("OTP_REQUIRED_FOR_ADMINS", "false")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E402

@@ -104,3 +104,20 @@ class Staff(AbstractBaseUser):
 
     def get_short_name(self) -> str:
         return self.username
+
+
+class StaffSession(models.Model):
+    """One row per logged-in session, so a user's sessions can be ended without scanning the
+    session table (the Supabase pooler cannot hold the server-side cursor such a scan needs)."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from suthra.core.models import AuditEvent
@@ -26,9 +28,20 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. Behind one reverse proxy (BEHIND_PROXY=true) it is the last
+    X-Forwarded-For entry, the one the proxy itself appended; anything left of it is client-made."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or ""
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip() if forwarded else ""
+        if last:
+            address = last
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def audit_record(

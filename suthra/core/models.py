@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -50,3 +52,13 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("Audit events are append-only")
+
+    def change_rows(self) -> list[tuple[str, Any, Any, bool]]:
+        """(field, before, after, is_change) for display; free details have is_change False."""
+        rows: list[tuple[str, Any, Any, bool]] = []
+        for key, value in (self.changes or {}).items() if isinstance(self.changes, dict) else []:
+            if isinstance(value, list) and len(value) == 2:
+                rows.append((str(key), value[0], value[1], True))
+            else:
+                rows.append((str(key), value, None, False))
+        return rows

@@ -1,0 +1,374 @@
+"""Writes on staff accounts. Every change is audited in the same transaction.
+
+Callers: the Staff manager views (HEAD only), the account views (the user themself), the login
+signals and the legacy import command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+
+from suthra.accounts import scope
+from suthra.accounts.models import ROLE_RANK, Role, Staff, StaffSession
+from suthra.core.audit import audit_record, client_ip, diff
+from suthra.locations.models import City, UnionCouncil
+
+
+class StaffRuleError(ValidationError):
+    """A staff change that breaks a rule (last HEAD, own role, scope shape)."""
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def session_register(*, request: HttpRequest, staff: Staff) -> None:
+    """Remember a new login's session key so the user's sessions can be ended later."""
+    session = request.session
+    if session.session_key is None:
+        session.save()
+    key = session.session_key
+    if not key:
+        return
+    # Drop rows whose session has already expired or ended.
+    known = list(StaffSession.objects.filter(staff=staff).values_list("session_key", flat=True))
+    if known:
+        alive = set(
+            Session.objects.filter(session_key__in=known).values_list("session_key", flat=True)
+        )
+        dead = [k for k in known if k not in alive]
+        if dead:
+            StaffSession.objects.filter(session_key__in=dead).delete()
+    StaffSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "staff": staff,
+            "ip": client_ip(request),
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        },
+    )
+
+
+def session_forget(*, session_key: str | None) -> None:
+    if session_key:
+        StaffSession.objects.filter(session_key=session_key).delete()
+
+
+def _session_store() -> Any:
+    from django.conf import settings
+
+    return import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+
+
+def sessions_end(*, staff: Staff) -> int:
+    """End every session of ``staff`` (no audit: callers audit the reason)."""
+    store = _session_store()
+    keys = list(StaffSession.objects.filter(staff=staff).values_list("session_key", flat=True))
+    for key in keys:
+        store(session_key=key).delete()
+    StaffSession.objects.filter(staff=staff).delete()
+    return len(keys)
+
+
+def staff_end_sessions(*, actor: Staff, staff: Staff, ip: str | None = None) -> int:
+    """HEAD ends all of a user's sessions (a lost phone, a suspected shared password)."""
+    with transaction.atomic():
+        count = sessions_end(staff=staff)
+        audit_record(
+            actor=actor,
+            action="staff.sessions_end",
+            object_type="staff",
+            object_id=staff.pk,
+            changes={"sessions": count},
+            ip=ip,
+        )
+    return count
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _clean_scope(
+    role: str, cities: Iterable[City], ucs: Iterable[UnionCouncil]
+) -> tuple[list[City], list[UnionCouncil]]:
+    city_list = list(cities)
+    uc_list = list(ucs)
+    if role == Role.HEAD:
+        return [], []
+    if role == Role.MANAGER:
+        return city_list, []  # no city = all cities
+    if len(city_list) != 1:
+        raise StaffRuleError("A supervisor or agent works in exactly one city.", code="city")
+    if role == Role.SUPERVISOR:
+        return city_list, []
+    city = city_list[0]
+    stray = [uc.name for uc in uc_list if uc.city_id != city.pk]
+    if stray:
+        raise StaffRuleError(
+            f"These union councils are not in {city.name}: {', '.join(stray)}", code="ucs"
+        )
+    return city_list, uc_list
+
+
+def _check_last_head(staff: Staff, *, new_role: str, new_active: bool) -> None:
+    if staff.role != Role.HEAD or not staff.is_active:
+        return
+    if new_role == Role.HEAD and new_active:
+        return
+    others = (
+        Staff.objects.select_for_update()
+        .filter(role=Role.HEAD, is_active=True)
+        .exclude(pk=staff.pk)
+    )
+    if not others.exists():
+        raise StaffRuleError(
+            "This is the last active head-office account: it cannot be demoted or deactivated.",
+            code="last_head",
+        )
+
+
+def _check_own_role(actor: Staff, staff: Staff, new_role: str) -> None:
+    if actor.pk == staff.pk and ROLE_RANK[Role(new_role)] > ROLE_RANK[Role(staff.role)]:
+        raise StaffRuleError("Nobody can raise their own role.", code="own_role")
+
+
+def _snapshot(staff: Staff) -> dict[str, Any]:
+    return {
+        "username": staff.username,
+        "full_name": staff.full_name,
+        "email": staff.email,
+        "mobile": staff.mobile,
+        "language": staff.language,
+        "role": staff.role,
+        "cities": sorted(staff.cities.values_list("name", flat=True)),
+        "ucs": sorted(staff.ucs.values_list("name", flat=True)),
+        "is_active": staff.is_active,
+    }
+
+
+def _jsonable_diff(before: dict[str, Any], after: dict[str, Any], keys: Iterable[str]) -> dict:
+    return {k: [before[k], after[k]] for k in keys if before[k] != after[k]}
+
+
+# --- staff manager ----------------------------------------------------------------------------
+
+
+def staff_create(
+    *,
+    actor: Staff,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    email: str = "",
+    mobile: str = "",
+    language: str = "en",
+    cities: Iterable[City] = (),
+    ucs: Iterable[UnionCouncil] = (),
+    ip: str | None = None,
+) -> Staff:
+    """HEAD creates an account; the user must choose their own password at first login."""
+    city_list, uc_list = _clean_scope(role, cities, ucs)
+    if Staff.objects.filter(username__iexact=username).exists():
+        raise StaffRuleError("That username is taken.", code="username")
+    candidate = Staff(username=username, full_name=full_name, email=email)
+    validate_password(password, user=candidate)
+    with transaction.atomic():
+        staff = Staff.objects.create_user(
+            username,
+            password,
+            full_name=full_name,
+            email=email,
+            mobile=mobile,
+            language=language,
+            role=role,
+            must_change_password=True,
+        )
+        staff.cities.set(city_list)
+        staff.ucs.set(uc_list)
+        after = _snapshot(staff)
+        audit_record(
+            actor=actor,
+            action="staff.create",
+            object_type="staff",
+            object_id=staff.pk,
+            changes={k: [None, v] for k, v in after.items()},
+            ip=ip,
+        )
+    return staff
+
+
+def staff_update(
+    *,
+    actor: Staff,
+    staff: Staff,
+    full_name: str,
+    role: str,
+    email: str = "",
+    mobile: str = "",
+    language: str = "en",
+    cities: Iterable[City] = (),
+    ucs: Iterable[UnionCouncil] = (),
+    ip: str | None = None,
+) -> Staff:
+    """HEAD edits an account: profile (staff.update), role (staff.role), geography (staff.scope)."""
+    city_list, uc_list = _clean_scope(role, cities, ucs)
+    with transaction.atomic():
+        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        _check_own_role(actor, staff, role)
+        _check_last_head(staff, new_role=role, new_active=staff.is_active)
+        before = _snapshot(staff)
+        staff.full_name = full_name
+        staff.email = email
+        staff.mobile = mobile
+        staff.language = language
+        staff.role = role
+        staff.save(update_fields=["full_name", "email", "mobile", "language", "role"])
+        staff.cities.set(city_list)
+        staff.ucs.set(uc_list)
+        scope.forget(staff)
+        after = _snapshot(staff)
+        for action, keys in (
+            ("staff.update", ("full_name", "email", "mobile", "language")),
+            ("staff.role", ("role",)),
+            ("staff.scope", ("cities", "ucs")),
+        ):
+            changes = _jsonable_diff(before, after, keys)
+            if changes:
+                audit_record(
+                    actor=actor,
+                    action=action,
+                    object_type="staff",
+                    object_id=staff.pk,
+                    changes=changes,
+                    ip=ip,
+                )
+    return staff
+
+
+def staff_set_active(*, actor: Staff, staff: Staff, active: bool, ip: str | None = None) -> Staff:
+    """HEAD deactivates (ending all the user's sessions at once) or reactivates an account."""
+    with transaction.atomic():
+        staff = Staff.objects.select_for_update().get(pk=staff.pk)
+        if staff.is_active == active:
+            return staff
+        _check_last_head(staff, new_role=staff.role, new_active=active)
+        staff.is_active = active
+        staff.save(update_fields=["is_active"])
+        ended = 0 if active else sessions_end(staff=staff)
+        audit_record(
+            actor=actor,
+            action="staff.reactivate" if active else "staff.deactivate",
+            object_type="staff",
+            object_id=staff.pk,
+            changes={"is_active": [not active, active], **({"sessions": ended} if ended else {})},
+            ip=ip,
+        )
+    return staff
+
+
+def staff_reset_password(
+    *, actor: Staff, staff: Staff, password: str, ip: str | None = None
+) -> None:
+    """HEAD sets a temporary password; the user must choose a new one at next login."""
+    validate_password(password, user=staff)
+    with transaction.atomic():
+        staff.set_password(password)
+        staff.must_change_password = True
+        staff.save(update_fields=["password", "must_change_password"])
+        ended = sessions_end(staff=staff)
+        audit_record(
+            actor=actor,
+            action="staff.password_reset",
+            object_type="staff",
+            object_id=staff.pk,
+            changes={"must_change_password": [None, True], "sessions": ended},
+            ip=ip,
+        )
+
+
+def staff_unlock(*, actor: Staff, staff: Staff, ip: str | None = None) -> int:
+    """HEAD clears the login lockouts of a username (from every address)."""
+    from axes.utils import reset
+
+    with transaction.atomic():
+        count = reset(username=staff.username)
+        audit_record(
+            actor=actor,
+            action="staff.unlock",
+            object_type="staff",
+            object_id=staff.pk,
+            changes={"attempts_cleared": count},
+            ip=ip,
+        )
+    return count
+
+
+def staff_reset_otp(*, actor: Staff, staff: Staff, ip: str | None = None) -> int:
+    """HEAD removes a user's two-factor devices (a lost phone); they enrol again at next login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        count, _ = TOTPDevice.objects.filter(user=staff).delete()
+        ended = sessions_end(staff=staff)
+        audit_record(
+            actor=actor,
+            action="staff.otp_reset",
+            object_type="staff",
+            object_id=staff.pk,
+            changes={"devices": count, "sessions": ended},
+            ip=ip,
+        )
+    return count
+
+
+def is_locked_out(staff: Staff) -> bool:
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    return AccessAttempt.objects.filter(
+        username=staff.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).exists()
+
+
+# --- the user themself --------------------------------------------------------------------------
+
+
+def password_changed(*, staff: Staff, ip: str | None = None, via: str = "form") -> None:
+    """After the user chose a new password: the forced-change flag goes, the event is audited."""
+    with transaction.atomic():
+        if staff.must_change_password:
+            staff.must_change_password = False
+            staff.save(update_fields=["must_change_password"])
+        audit_record(
+            actor=staff,
+            action="password.change" if via == "form" else "password.reset_email",
+            object_type="staff",
+            object_id=staff.pk,
+            ip=ip,
+        )
+
+
+__all__ = [
+    "StaffRuleError",
+    "diff",
+    "is_locked_out",
+    "password_changed",
+    "session_forget",
+    "session_register",
+    "sessions_end",
+    "staff_create",
+    "staff_end_sessions",
+    "staff_reset_otp",
+    "staff_reset_password",
+    "staff_set_active",
+    "staff_unlock",
+    "staff_update",
+]
