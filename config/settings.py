@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "suthra.core.context_processors.site",
+                "suthra.notifications.context_processors.notifications",
             ],
         },
     },
@@ -196,6 +197,50 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024, minimum=1024)
 # --- Email --------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "billing@suthra.example.pk")
+
+# --- Field work: tickets, visits, photos, notifications (docs/FIELD_WORK.md) ---------------
+# Ticket SLA in hours per ticket type (by TicketType name); "default" for the rest.
+TICKET_SLA_HOURS = {
+    "default": env_int("TICKET_SLA_HOURS", 72, minimum=1),
+    "WRONG_BILL": env_int("TICKET_SLA_HOURS_WRONG_BILL", 72, minimum=1),
+    "NAME_MOBILE_CHANGE": env_int("TICKET_SLA_HOURS_NAME_MOBILE_CHANGE", 120, minimum=1),
+}
+VISIT_MAX_DISTANCE_M = env_int("VISIT_MAX_DISTANCE_M", 100, minimum=1)
+VISIT_MAX_ACCURACY_M = env_int("VISIT_MAX_ACCURACY_M", 50, minimum=1)
+VISIT_PHOTO_MAX_SKEW_MINUTES = env_int("VISIT_PHOTO_MAX_SKEW_MINUTES", 30, minimum=1)
+PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 12 * 1024 * 1024, minimum=1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000, minimum=10_000)
+# Where photos go: "local" (default storage), "s3" (any S3-compatible store) or "drive".
+PHOTO_STORAGE = env_str("PHOTO_STORAGE", "local")
+if PHOTO_STORAGE == "s3":
+    STORAGES["photos"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("S3_BUCKET"),
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("S3_PREFIX", "photos"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+elif PHOTO_STORAGE == "drive":
+    STORAGES["photos"] = {
+        "BACKEND": "suthra.core.storage_drive.GoogleDriveStorage",
+        "OPTIONS": {
+            "folder_id": env_str("DRIVE_FOLDER_ID"),
+            "credentials_file": env_str("DRIVE_CREDENTIALS_FILE"),
+        },
+    }
+elif PHOTO_STORAGE != "local":
+    raise ImproperEnv("PHOTO_STORAGE must be local, s3 or drive")
+NOTIFY_EMAIL_MAX_ATTEMPTS = env_int("NOTIFY_EMAIL_MAX_ATTEMPTS", 4, minimum=1)
+SMS_BACKEND = env_str("SMS_BACKEND", "suthra.notifications.sms.LoggingSmsBackend")
+SMS_NOTIFY_KINDS = env_list("SMS_NOTIFY_KINDS", ["ticket.escalated"])
+SITE_URL = env_str("SITE_URL", "")
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

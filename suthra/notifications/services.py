@@ -1,15 +1,96 @@
 """Notifications: in-app (with unread count), email and SMS through background tasks.
 
-Other apps call ``notify`` inside their transaction; delivery happens after commit.
-(The in-app model, email and SMS delivery are filled in by the field-work issue.)
+Other apps call ``notify`` inside their transaction; the in-app rows are part of that
+transaction, and email/SMS are enqueued only after it commits. A failing mail server or task
+queue never fails the request that caused the notification.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
-def notify(*, recipients: Iterable[Any], kind: str, title: str, url: str = "", body: str = "") -> int:
-    """Notify staff members. ``kind`` e.g. "ticket.decided", "import.finished". Returns count."""
-    return len(list(recipients))
+from suthra.notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+def _deliver(notes: list[tuple[int, str, str]], sms: list[tuple[str, str]]) -> None:
+    from suthra.notifications.tasks import send_notification_email, send_notification_sms
+
+    for note_id, _email, _title in notes:
+        try:
+            send_notification_email.enqueue(note_id)
+        except Exception:  # noqa: BLE001 - delivery must never break the caller
+            logger.exception("could not enqueue email for notification %s", note_id)
+    for to, text in sms:
+        try:
+            send_notification_sms.enqueue(to, text)
+        except Exception:  # noqa: BLE001
+            logger.exception("could not enqueue SMS")
+
+
+def notify(
+    *, recipients: Iterable[Any], kind: str, title: str, url: str = "", body: str = ""
+) -> int:
+    """Notify staff members. ``kind`` e.g. "ticket.decided", "import.finished". Returns count.
+
+    Any service may call it (inside its transaction). Inactive and duplicate recipients are
+    skipped. Email goes to recipients with an address; SMS to those with a mobile when ``kind``
+    is in ``SMS_NOTIFY_KINDS``.
+    """
+    seen: set[int] = set()
+    people = []
+    for person in recipients:
+        if person is None or person.pk in seen or not getattr(person, "is_active", True):
+            continue
+        seen.add(person.pk)
+        people.append(person)
+    if not people:
+        return 0
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(recipient=person, kind=kind, title=title[:200], body=body[:2000], url=url)
+            for person in people
+        ]
+    )
+    # bulk_create sets ids on PostgreSQL and SQLite ≥ 3.35; fetch them otherwise.
+    if any(row.pk is None for row in rows):  # pragma: no cover
+        rows = list(
+            Notification.objects.filter(
+                recipient__in=people, kind=kind, title=title[:200]
+            ).order_by("-id")[: len(people)]
+        )
+    emails = [
+        (row.pk, person.email, title)
+        for row, person in zip(rows, people, strict=False)
+        if person.email
+    ]
+    sms_kinds = set(getattr(settings, "SMS_NOTIFY_KINDS", ()))
+    texts = [(person.mobile, title) for person in people if kind in sms_kinds and person.mobile]
+    if emails or texts:
+        transaction.on_commit(lambda: _deliver(emails, texts))
+    return len(people)
+
+
+def notification_mark_read(*, actor: Any, notification_id: int) -> Notification | None:
+    """Mark one of the actor's own notifications read; ``None`` if it is not theirs."""
+    note = Notification.objects.filter(recipient=actor, pk=notification_id).first()
+    if note is None:
+        return None
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        note.save(update_fields=["read_at"])
+    return note
+
+
+def notification_mark_all_read(*, actor: Any) -> int:
+    """Mark every unread notification of the actor read. Returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

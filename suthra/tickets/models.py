@@ -18,6 +18,22 @@ class TicketType(models.IntegerChoices):
     OTHER = 9, _("Other")
 
 
+class EscalationLevel(models.IntegerChoices):
+    """Who a pending ticket waits for: it starts with the city's supervisors and climbs when its
+    SLA passes (see ``tickets.services.tickets_escalate``)."""
+
+    SUPERVISOR = 0, _("Supervisor")
+    MANAGER = 1, _("Manager")
+    HEAD = 2, _("Head office")
+
+
+LEVEL_ROLE = {
+    EscalationLevel.SUPERVISOR: "SUPERVISOR",
+    EscalationLevel.MANAGER: "MANAGER",
+    EscalationLevel.HEAD: "HEAD",
+}
+
+
 class TicketStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     APPROVED = "APPROVED", _("Approved")
@@ -45,10 +61,26 @@ class Ticket(models.Model):
         related_name="tickets_decided",
     )
     decision_reason = models.TextField(blank=True, max_length=2000)
+    # Routing and SLA: the level it waits for, and when that level's SLA runs out.
+    escalation_level = models.PositiveSmallIntegerField(
+        _("waiting for"), choices=EscalationLevel.choices, default=EscalationLevel.SUPERVISOR
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # A name/mobile change carries the requested values; approval applies them to the unit.
+    new_name = models.CharField(_("new billing name"), max_length=120, blank=True)
+    new_mobile = models.CharField(_("new billing mobile"), max_length=11, blank=True)
+    # Storage keys (or Drive ids) of the optional re-encoded photo and its thumbnail.
+    photo_key = models.CharField(max_length=255, blank=True)
+    thumb_key = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="ticket_status_created_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="ticket_status_created_idx"),
+            # The escalation sweep and the "overdue" queue: pending tickets by due time.
+            models.Index(fields=["status", "due_at"], name="ticket_status_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="PENDING", decided_at__isnull=True)
@@ -59,3 +91,30 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"Ticket #{self.pk} {self.get_type_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == TicketStatus.PENDING
+
+    def is_overdue(self, now: object = None) -> bool:
+        from django.utils import timezone
+
+        moment = now or timezone.now()
+        return self.is_pending and self.due_at is not None and self.due_at < moment  # type: ignore[operator]
+
+
+class TicketComment(models.Model):
+    """One message in a ticket's thread."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ticket_comments"
+    )
+    body = models.TextField(_("comment"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Comment #{self.pk} on ticket #{self.ticket_id}"

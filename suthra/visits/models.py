@@ -42,10 +42,39 @@ class ComplianceVisit(models.Model):
     status = models.CharField(
         max_length=8, choices=VisitStatus.choices, default=VisitStatus.PENDING
     )
+    # Idempotency: the form (and the offline queue) sends a UUID; a repeat returns this visit.
+    client_key = models.UUIDField(null=True, blank=True, unique=True)
+    thumb_key = models.CharField(max_length=255, blank=True)
+    photo_taken_at = models.DateTimeField(_("photo taken"), null=True, blank=True)
+    # Proof of presence, computed when the visit is recorded (see visits.services).
+    distance_m = models.FloatField(_("distance from unit (m)"), null=True, blank=True)
+    flag_far = models.BooleanField(_("far from the unit"), default=False)
+    flag_photo_time = models.BooleanField(_("photo time differs"), default=False)
+    flag_low_accuracy = models.BooleanField(_("weak or no GPS"), default=False)
+    flagged = models.BooleanField(_("flagged"), default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="visits_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, max_length=2000)
+    # The ticket a "dispute" outcome opened.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-visited_at"]
-        indexes = [models.Index(fields=["staff", "visited_at"], name="visit_staff_time_idx")]
+        indexes = [
+            models.Index(fields=["staff", "visited_at"], name="visit_staff_time_idx"),
+            # Visit history of a unit, and "visited today" ticks on the worklist.
+            models.Index(fields=["unit", "visited_at"], name="visit_unit_time_idx"),
+            # The approval queue: pending, flagged first.
+            models.Index(fields=["status", "flagged", "id"], name="visit_queue_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(accuracy_m__isnull=True) | models.Q(accuracy_m__gte=0),
@@ -55,3 +84,14 @@ class ComplianceVisit(models.Model):
 
     def __str__(self) -> str:
         return f"Visit #{self.pk} {self.get_outcome_display()}"
+
+    @property
+    def flag_labels(self) -> list[str]:
+        labels = []
+        if self.flag_far:
+            labels.append(str(_("far from the unit")))
+        if self.flag_photo_time:
+            labels.append(str(_("photo time differs")))
+        if self.flag_low_accuracy:
+            labels.append(str(_("weak or no GPS")))
+        return labels

@@ -1,0 +1,249 @@
+"""Photo uploads: validate, read what we need from EXIF, re-encode small, store.
+
+An uploaded file is never stored as uploaded. It must be an allowed format (JPEG, PNG, WebP, and
+HEIC/HEIF through pillow-heif), within a byte limit and a pixel limit (Pillow's decompression-bomb
+guard turned into an error), and is re-encoded to a JPEG of at most ``PHOTO_MAX_BYTES`` plus a
+thumbnail of at most ``PHOTO_THUMB_MAX_BYTES``. EXIF (time taken, GPS) is read first and never
+written out: the stored files carry no metadata at all.
+
+Photos go through Django's storage API (see ``photo_storage``); the database keeps only the key
+the storage returns (a path for local/S3, a file id for Google Drive).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage, storages
+from django.utils import timezone
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+try:  # HEIC from iPhones and some Androids, only when the wheel is available.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
+    HEIF_SUPPORTED = False
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"} | ({"HEIF"} if HEIF_SUPPORTED else set())
+ACCEPT_ATTR = "image/*"
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+class PhotoError(ValueError):
+    """The upload is not an acceptable photo; the message is safe to show the user."""
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    photo: bytes
+    thumb: bytes
+    width: int
+    height: int
+    source_format: str
+    taken_at: dt.datetime | None
+    gps: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    key: str
+    thumb_key: str
+    taken_at: dt.datetime | None
+    gps: tuple[float, float] | None
+
+
+# --- EXIF --------------------------------------------------------------------------------------
+
+
+def _ratio(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        num, den = value
+        return float(num) / float(den)
+
+
+def _dms(values: Any, ref: Any) -> float | None:
+    try:
+        deg, minutes, seconds = (_ratio(v) for v in values)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    result = deg + minutes / 60 + seconds / 3600
+    if str(ref).upper().startswith(("S", "W")):
+        result = -result
+    return result
+
+
+def read_exif(image: Image.Image) -> tuple[dt.datetime | None, tuple[float, float] | None]:
+    """(time the photo was taken, (lat, lon)) from EXIF; ``None`` for what is missing or bad.
+
+    A time without an offset is taken as local time (Asia/Karachi): phone cameras write it so.
+    """
+    try:
+        exif = image.getexif()
+    except Exception:  # noqa: BLE001 - broken EXIF is ignored, the photo itself may be fine
+        return None, None
+    taken_at: dt.datetime | None = None
+    try:
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+        raw = sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+        if raw:
+            naive = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+            offset = sub.get(ExifTags.Base.OffsetTimeOriginal)
+            if offset:
+                aware = dt.datetime.strptime(
+                    f"{naive:%Y-%m-%d %H:%M:%S}{str(offset).strip()}", "%Y-%m-%d %H:%M:%S%z"
+                )
+                taken_at = aware
+            else:
+                taken_at = timezone.make_aware(naive, timezone.get_default_timezone())
+    except (ValueError, TypeError, KeyError):
+        taken_at = None
+    gps: tuple[float, float] | None = None
+    try:
+        info = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        if info:
+            lat = _dms(info.get(ExifTags.GPS.GPSLatitude), info.get(ExifTags.GPS.GPSLatitudeRef))
+            lon = _dms(info.get(ExifTags.GPS.GPSLongitude), info.get(ExifTags.GPS.GPSLongitudeRef))
+            if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+                gps = (lat, lon)
+    except (ValueError, TypeError, KeyError):
+        gps = None
+    return taken_at, gps
+
+
+# --- Validation and re-encoding ---------------------------------------------------------------
+
+
+def _encode_under(image: Image.Image, max_side: int, max_bytes: int) -> bytes:
+    """JPEG of ``image`` fitted in ``max_side`` px, stepping quality (then size) down to fit."""
+    side = max_side
+    while True:
+        copy = image.copy()
+        copy.thumbnail((side, side), Image.Resampling.LANCZOS)
+        for quality in (82, 74, 66, 58, 50, 42, 35):
+            buffer = io.BytesIO()
+            # No exif= argument: nothing of the original metadata is written.
+            copy.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+            if buffer.tell() <= max_bytes:
+                return buffer.getvalue()
+        if side <= 64:
+            return buffer.getvalue()
+        side = int(side * 0.75)
+
+
+def _read_limited(upload: IO[bytes], max_bytes: int) -> bytes:
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise PhotoError(f"The photo is too large (limit {max_bytes // (1024 * 1024)} MB).")
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PhotoError(f"The photo is too large (limit {max_bytes // (1024 * 1024)} MB).")
+    if not data:
+        raise PhotoError("The photo file is empty.")
+    return data
+
+
+def photo_process(upload: IO[bytes]) -> ProcessedPhoto:
+    """Validate and re-encode an uploaded photo. Raises ``PhotoError`` with a user message."""
+    max_upload = _setting("PHOTO_MAX_UPLOAD_BYTES", 12 * 1024 * 1024)
+    max_pixels = _setting("PHOTO_MAX_PIXELS", 50_000_000)
+    data = _read_limited(upload, max_upload)
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; both are refusals here.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image: Image.Image = Image.open(io.BytesIO(data))
+            source_format = str(image.format or "")
+            if source_format not in ALLOWED_FORMATS:
+                raise PhotoError(
+                    "This file type is not allowed. Take a JPEG, PNG, WebP or HEIC photo."
+                )
+            width, height = image.size
+            if width * height > max_pixels or width <= 0 or height <= 0:
+                raise PhotoError("The photo has too many pixels.")
+            taken_at, gps = read_exif(image)
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            if image.mode not in ("RGB", "L"):
+                # Transparent PNG/WebP onto white, palettes and CMYK to RGB.
+                background = Image.new("RGB", image.size, (255, 255, 255))
+                rgba = image.convert("RGBA")
+                background.paste(rgba, mask=rgba.getchannel("A"))
+                image = background
+            elif image.mode == "L":
+                image = image.convert("RGB")
+        except PhotoError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise PhotoError("The photo has too many pixels.") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise PhotoError("This file is not a photo we can read.") from exc
+    photo = _encode_under(
+        image, _setting("PHOTO_MAX_SIDE", 1280), _setting("PHOTO_MAX_BYTES", 150 * 1024)
+    )
+    thumb = _encode_under(
+        image, _setting("PHOTO_THUMB_SIDE", 240), _setting("PHOTO_THUMB_MAX_BYTES", 20 * 1024)
+    )
+    return ProcessedPhoto(
+        photo=photo,
+        thumb=thumb,
+        width=image.width,
+        height=image.height,
+        source_format=source_format,
+        taken_at=taken_at,
+        gps=gps,
+    )
+
+
+# --- Storage -----------------------------------------------------------------------------------
+
+
+def photo_storage() -> Storage:
+    """The storage for photos: ``STORAGES["photos"]`` when configured, else the default storage.
+
+    ``PHOTO_STORAGE`` (env) chooses local files, S3-compatible object storage or Google Drive;
+    see docs/FIELD_WORK.md.
+    """
+    if "photos" in settings.STORAGES:
+        return storages["photos"]
+    return default_storage
+
+
+def photo_store(processed: ProcessedPhoto, *, folder: str) -> StoredPhoto:
+    """Save photo + thumbnail; returns the keys the storage gave back."""
+    storage = photo_storage()
+    now = timezone.localdate()
+    stem = f"{folder}/{now:%Y/%m}/{uuid.uuid4().hex}"
+    key = storage.save(f"{stem}.jpg", ContentFile(processed.photo))
+    thumb_key = storage.save(f"{stem}_t.jpg", ContentFile(processed.thumb))
+    return StoredPhoto(key=key, thumb_key=thumb_key, taken_at=processed.taken_at, gps=processed.gps)
+
+
+def photo_delete(*keys: str) -> None:
+    """Best-effort removal (e.g. when the transaction that referenced them rolled back)."""
+    storage = photo_storage()
+    for key in keys:
+        if key:
+            # An orphan file is harmless; a failing delete must not hide the real error.
+            with contextlib.suppress(Exception):
+                storage.delete(key)
+
+
+def photo_open(key: str) -> IO[bytes]:
+    return photo_storage().open(key, "rb")

@@ -1,0 +1,105 @@
+"""Reads for notifications and the activity feed. Every function takes the actor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from suthra.accounts import scope
+from suthra.notifications.models import Notification
+
+PAGE_SIZE = 30
+
+
+def unread_count(actor: Any) -> int:
+    """The badge number. One indexed COUNT; 0 for anonymous users."""
+    if not getattr(actor, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).count()
+
+
+def notifications_for(
+    *, actor: Any, before: int | None = None, unread_only: bool = False, limit: int = PAGE_SIZE
+) -> list[Notification]:
+    """The actor's own notifications, newest first, keyset-paged by id (``before``)."""
+    qs: QuerySet[Notification] = Notification.objects.filter(recipient=actor)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    if before:
+        qs = qs.filter(id__lt=before)
+    return list(qs.order_by("-id")[:limit])
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    at: dt.datetime
+    kind: str  # "visit", "ticket", "import"
+    text: str
+    url: str
+
+
+def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
+    """Latest imports, ticket decisions and visits in the actor's scope, newest first.
+
+    For the dashboard (any logged-in staff). At most three small queries.
+    """
+    from suthra.imports.models import ImportBatch
+    from suthra.tickets.models import Ticket
+    from suthra.visits.models import ComplianceVisit
+
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    items: list[ActivityItem] = []
+    visits = scope.scoped(
+        actor,
+        ComplianceVisit.objects.select_related("unit", "staff").order_by("-id"),
+        "unit__uc",
+    )[:limit]
+    for v in visits:
+        items.append(
+            ActivityItem(
+                at=v.created_at,
+                kind="visit",
+                text=f"{v.staff} visited {v.unit.survey_id}: {v.get_outcome_display()}"
+                f" ({v.get_status_display()})",
+                url=reverse("visits:detail", args=[v.pk]),
+            )
+        )
+    decided = scope.scoped(
+        actor,
+        Ticket.objects.select_related("unit", "decided_by")
+        .filter(decided_at__isnull=False)
+        .order_by("-decided_at"),
+        "unit__uc",
+    )[:limit]
+    for t in decided:
+        assert t.decided_at is not None
+        items.append(
+            ActivityItem(
+                at=t.decided_at,
+                kind="ticket",
+                text=f"Ticket #{t.pk} ({t.get_type_display()}, {t.unit.survey_id}) "
+                f"{t.get_status_display().lower()} by {t.decided_by}",
+                url=reverse("tickets:detail", args=[t.pk]),
+            )
+        )
+    # Imports are province-wide; they concern supervisors and above.
+    if actor.at_least("SUPERVISOR"):
+        batches = ImportBatch.objects.filter(finished_at__isnull=False).order_by("-id")[:limit]
+        for b in batches:
+            assert b.finished_at is not None
+            items.append(
+                ActivityItem(
+                    at=b.finished_at,
+                    kind="import",
+                    text=f"Import #{b.pk} ({b.get_kind_display()}) {b.get_status_display()}"
+                    f": {b.file_name}",
+                    url="",
+                )
+            )
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]

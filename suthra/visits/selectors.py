@@ -1,0 +1,231 @@
+"""Reads for visits and the agent's worklist. Every function starts from the actor's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from suthra.accounts import scope
+from suthra.billing.models import Bill, BillStatus
+from suthra.locations.models import UnionCouncil
+from suthra.units.models import SurveyUnit
+from suthra.visits.geo import bbox, haversine_m
+from suthra.visits.models import ComplianceVisit, VisitStatus
+
+# Above this many UCs in scope the worklist asks for one UC (supervisors and up).
+WORKLIST_MAX_UCS = 12
+WORKLIST_MAX_ROWS = 3000
+
+
+def visits_visible(actor: Any) -> QuerySet[ComplianceVisit]:
+    return scope.scoped(actor, ComplianceVisit.objects.all(), "unit__uc")
+
+
+def visit_history(
+    *,
+    actor: Any,
+    unit_id: int | None = None,
+    staff_id: int | None = None,
+    status: str | None = None,
+    flagged: bool | None = None,
+) -> QuerySet[ComplianceVisit]:
+    """Visits in the actor's area, optionally of one unit or one agent (history pages)."""
+    qs = visits_visible(actor).select_related("unit", "unit__uc", "staff")
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if staff_id:
+        qs = qs.filter(staff_id=staff_id)
+    if status:
+        qs = qs.filter(status=status)
+    if flagged is not None:
+        qs = qs.filter(flagged=flagged)
+    return qs
+
+
+def approval_queue(*, actor: Any) -> QuerySet[ComplianceVisit]:
+    """Pending visits in the actor's area, flagged first then oldest first (SUPERVISOR+)."""
+    return (
+        visits_visible(actor)
+        .filter(status=VisitStatus.PENDING)
+        .select_related("unit", "unit__uc", "staff")
+    )
+
+
+def recheck_sample(*, actor: Any, size: int = 5) -> list[ComplianceVisit]:
+    """A random handful of pending, unflagged visits for a spot check: a random start in the
+    id range, then the next ``size`` (two cheap indexed queries, no ORDER BY RANDOM())."""
+    base = visits_visible(actor).filter(status=VisitStatus.PENDING, flagged=False)
+    bounds = base.aggregate(lo=Min("id"), hi=Max("id"))
+    if bounds["lo"] is None:
+        return []
+    start = random.randint(bounds["lo"], bounds["hi"])
+    rows = list(base.filter(id__gte=start).select_related("unit", "staff").order_by("id")[:size])
+    if len(rows) < size:
+        rows += list(
+            base.filter(id__lt=start)
+            .select_related("unit", "staff")
+            .order_by("id")[: size - len(rows)]
+        )
+    return rows
+
+
+@dataclass
+class WorkItem:
+    unit_id: int
+    survey_id: str
+    name: str
+    address: str
+    lat: float | None
+    lon: float | None
+    psid: int
+    amount_due: int
+    arrears: int
+    balance: int
+    distance_m: float | None = None
+    visited_today: bool = False
+
+
+@dataclass
+class Worklist:
+    items: list[WorkItem]
+    month: dt.date | None
+    uc: UnionCouncil | None
+    ucs: list[UnionCouncil]
+    total: int
+    done: int
+    needs_uc: bool
+
+
+def _today_start() -> dt.datetime:
+    local = timezone.localtime()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def worklist(
+    *,
+    actor: Any,
+    uc_id: int | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    limit: int = 100,
+) -> Worklist:
+    """Today's list: active units in the actor's UCs whose latest bill is unpaid or part paid,
+    highest arrears first (nearest first when ``lat``/``lon`` are given); units visited today
+    are ticked and go to the end.
+
+    Three queries: the latest bill month in those UCs, the unpaid bills of that month with
+    their units, and today's visits in those UCs.
+    """
+    visible = list(scope.visible_ucs(actor))
+    chosen: list[UnionCouncil]
+    uc = None
+    if uc_id:
+        uc = next((u for u in visible if u.pk == uc_id), None)
+        if uc is None:
+            from django.http import Http404
+
+            raise Http404("Not found")
+        chosen = [uc]
+    elif len(visible) > WORKLIST_MAX_UCS:
+        return Worklist([], None, None, visible, 0, 0, needs_uc=True)
+    else:
+        chosen = visible
+    ids = [u.pk for u in chosen]
+    if not ids:
+        return Worklist([], None, uc, visible, 0, 0, needs_uc=False)
+    month = (
+        Bill.objects.filter(unit__uc_id__in=ids)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+    if month is None:
+        return Worklist([], None, uc, visible, 0, 0, needs_uc=False)
+    rows = (
+        Bill.objects.filter(
+            month=month,
+            unit__uc_id__in=ids,
+            unit__is_active=True,
+            status__in=[BillStatus.UNPAID, BillStatus.PARTIAL],
+        )
+        .order_by("-arrears", "unit_id")
+        .values_list(
+            "psid",
+            "unit_id",
+            "unit__survey_id",
+            "unit__consumer_name",
+            "unit__billing_name",
+            "unit__address",
+            "unit__billing_address",
+            "unit__lat",
+            "unit__lon",
+            "monthly_fee",
+            "arrears",
+            "paid_amount",
+        )[:WORKLIST_MAX_ROWS]
+    )
+    items = []
+    for psid, unit_id, sid, cname, bname, addr, baddr, ulat, ulon, fee, arrears, paid in rows:
+        distance = None
+        if lat is not None and lon is not None and ulat is not None and ulon is not None:
+            distance = haversine_m(lat, lon, ulat, ulon)
+        items.append(
+            WorkItem(
+                unit_id=unit_id,
+                survey_id=sid,
+                name=bname or cname,
+                address=baddr or addr,
+                lat=ulat,
+                lon=ulon,
+                psid=psid,
+                amount_due=fee + arrears,
+                arrears=arrears,
+                balance=max(0, fee + arrears - paid),
+                distance_m=distance,
+            )
+        )
+    visited = set(
+        ComplianceVisit.objects.filter(unit__uc_id__in=ids, visited_at__gte=_today_start())
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    for item in items:
+        item.visited_today = item.unit_id in visited
+    if lat is not None and lon is not None:
+        items.sort(key=lambda i: (i.distance_m is None, i.distance_m or 0.0))
+    # Stable sort: ticked units go last, keeping the order within each group.
+    items.sort(key=lambda i: i.visited_today)
+    done = sum(1 for i in items if i.visited_today)
+    return Worklist(items[:limit], month, uc, visible, len(items), done, needs_uc=False)
+
+
+def units_for_visit(
+    *, actor: Any, q: str = "", lat: float | None = None, lon: float | None = None, limit: int = 20
+) -> list[tuple[SurveyUnit, float | None]]:
+    """Pick a unit to visit: by survey id / name / mobile, or nearest to a GPS fix (within
+    1 km) — only units in the actor's area."""
+    qs = scope.scoped(actor, SurveyUnit.objects.select_related("uc"), "uc").filter(is_active=True)
+    if lat is not None and lon is not None:
+        lo_lat, hi_lat, lo_lon, hi_lon = bbox(lat, lon, 1000)
+        near = list(qs.filter(lat__range=(lo_lat, hi_lat), lon__range=(lo_lon, hi_lon))[:2000])
+        scored = [
+            (unit, haversine_m(lat, lon, unit.lat, unit.lon))
+            for unit in near
+            if unit.lat is not None and unit.lon is not None
+        ]
+        scored.sort(key=lambda pair: pair[1])
+        return [(unit, d) for unit, d in scored[:limit]]
+    term = q.strip()
+    if len(term) < 2:
+        return []
+    digits = "".join(ch for ch in term if ch.isdigit())
+    cond = Q(survey_id__iexact=term) | Q(survey_id__icontains=term)
+    cond |= Q(consumer_name__icontains=term) | Q(billing_name__icontains=term)
+    if len(digits) >= 7:
+        cond |= Q(mobile__endswith=digits[-7:]) | Q(billing_mobile__endswith=digits[-7:])
+    return [(unit, None) for unit in qs.filter(cond).order_by("survey_id")[:limit]]

@@ -1,0 +1,194 @@
+"""Writes for compliance visits: record (idempotent by ``client_key``) and decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from suthra.accounts import scope
+from suthra.accounts.models import Role, Staff
+from suthra.core.audit import audit_record
+from suthra.core.photos import StoredPhoto
+from suthra.notifications.services import notify
+from suthra.units.models import SurveyUnit
+from suthra.visits.geo import haversine_m
+from suthra.visits.models import ComplianceVisit, VisitOutcome, VisitStatus
+
+
+@dataclass(frozen=True)
+class Proof:
+    distance_m: float | None
+    far: bool
+    photo_time: bool
+    low_accuracy: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.far or self.photo_time or self.low_accuracy
+
+
+def proof_of_presence(
+    *,
+    unit: SurveyUnit,
+    lat: float | None,
+    lon: float | None,
+    accuracy_m: float | None,
+    visited_at: dt.datetime,
+    photo_taken_at: dt.datetime | None,
+) -> Proof:
+    """Flags from the browser's GPS fix, the unit's surveyed GPS and the photo's EXIF time.
+
+    - far: the fix is more than ``VISIT_MAX_DISTANCE_M`` from the unit;
+    - low accuracy: no fix, or accuracy worse than ``VISIT_MAX_ACCURACY_M``;
+    - photo time: the EXIF time is more than ``VISIT_PHOTO_MAX_SKEW_MINUTES`` from the visit.
+    """
+    max_distance = getattr(settings, "VISIT_MAX_DISTANCE_M", 100)
+    max_accuracy = getattr(settings, "VISIT_MAX_ACCURACY_M", 50)
+    max_skew = dt.timedelta(minutes=getattr(settings, "VISIT_PHOTO_MAX_SKEW_MINUTES", 30))
+    distance = None
+    if lat is not None and lon is not None and unit.lat is not None and unit.lon is not None:
+        distance = round(haversine_m(lat, lon, unit.lat, unit.lon), 1)
+    far = distance is not None and distance > max_distance
+    low = lat is None or lon is None or accuracy_m is None or accuracy_m > max_accuracy
+    skew = photo_taken_at is not None and abs(photo_taken_at - visited_at) > max_skew
+    return Proof(distance_m=distance, far=far, photo_time=skew, low_accuracy=low)
+
+
+def visit_by_key(client_key: uuid.UUID | None) -> ComplianceVisit | None:
+    if client_key is None:
+        return None
+    return ComplianceVisit.objects.filter(client_key=client_key).first()
+
+
+def visit_record(
+    *,
+    actor: Staff,
+    unit: SurveyUnit,
+    outcome: int,
+    notes: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    accuracy_m: float | None = None,
+    visited_at: dt.datetime | None = None,
+    photo: StoredPhoto | None = None,
+    client_key: uuid.UUID | None = None,
+) -> tuple[ComplianceVisit, bool]:
+    """Any staff member records a visit to a unit in their area. Returns (visit, created).
+
+    Idempotent: a repeated ``client_key`` returns the visit already recorded with it (a retried
+    form or the offline queue re-posting). A "dispute" outcome opens a ticket.
+    """
+    existing = visit_by_key(client_key)
+    if existing is not None:
+        if existing.staff_id != actor.pk:
+            raise ValidationError("This form was already used by someone else.")
+        return existing, False
+    if not scope.scoped(actor, SurveyUnit.objects.filter(pk=unit.pk), "uc").exists():
+        raise PermissionDenied("This unit is outside your area.")
+    visited_at = visited_at or timezone.now()
+    proof = proof_of_presence(
+        unit=unit,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy_m,
+        visited_at=visited_at,
+        photo_taken_at=photo.taken_at if photo else None,
+    )
+    try:
+        with transaction.atomic():
+            visit = ComplianceVisit.objects.create(
+                staff=actor,
+                unit=unit,
+                visited_at=visited_at,
+                lat=lat,
+                lon=lon,
+                accuracy_m=accuracy_m,
+                photo_key=photo.key if photo else "",
+                thumb_key=photo.thumb_key if photo else "",
+                photo_taken_at=photo.taken_at if photo else None,
+                outcome=outcome,
+                notes=notes,
+                client_key=client_key,
+                distance_m=proof.distance_m,
+                flag_far=proof.far,
+                flag_photo_time=proof.photo_time,
+                flag_low_accuracy=proof.low_accuracy,
+                flagged=proof.flagged,
+            )
+            if outcome == VisitOutcome.DISPUTE:
+                from suthra.tickets.models import TicketType
+                from suthra.tickets.services import ticket_raise
+
+                ticket = ticket_raise(
+                    actor=actor,
+                    unit=unit,
+                    type=TicketType.WRONG_BILL,
+                    description=f"Dispute recorded at visit #{visit.pk}. {notes}".strip(),
+                )
+                visit.ticket = ticket
+                visit.save(update_fields=["ticket"])
+            audit_record(
+                actor=actor,
+                action="visit.record",
+                object_type="visit",
+                object_id=visit.pk,
+                changes={
+                    "unit": unit.survey_id,
+                    "outcome": str(VisitOutcome(outcome).label),
+                    "distance_m": proof.distance_m,
+                    "flagged": proof.flagged,
+                },
+            )
+    except IntegrityError:
+        # Two submissions with the same key raced; the other one won.
+        again = visit_by_key(client_key)
+        if again is None:
+            raise
+        return again, False
+    return visit, True
+
+
+def visit_decide(
+    *, actor: Staff, visit: ComplianceVisit, approve: bool, reason: str = ""
+) -> ComplianceVisit:
+    """SUPERVISOR and above, with the unit in scope, approve or reject a pending visit (a reason
+    is required to reject). The agent is notified."""
+    reason = reason.strip()
+    if not actor.at_least(Role.SUPERVISOR):
+        raise PermissionDenied("Only supervisors and above approve visits.")
+    if not scope.scoped(actor, ComplianceVisit.objects.filter(pk=visit.pk), "unit__uc").exists():
+        raise PermissionDenied("This visit is outside your area.")
+    if not approve and not reason:
+        raise ValidationError("Give a reason for rejecting the visit.")
+    with transaction.atomic():
+        locked = ComplianceVisit.objects.select_for_update().select_related("unit").get(pk=visit.pk)
+        if locked.status != VisitStatus.PENDING:
+            raise ValidationError("This visit has already been decided.")
+        locked.status = VisitStatus.APPROVED if approve else VisitStatus.REJECTED
+        locked.decided_by = actor
+        locked.decided_at = timezone.now()
+        locked.decision_reason = reason
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        audit_record(
+            actor=actor,
+            action="visit.decide",
+            object_type="visit",
+            object_id=locked.pk,
+            changes={"status": ["PENDING", locked.status], "reason": reason},
+        )
+        word = "approved" if approve else "rejected"
+        notify(
+            recipients=[locked.staff] if locked.staff_id != actor.pk else [],
+            kind=f"visit.{word}",
+            title=f"Your visit to {locked.unit.survey_id} was {word}",
+            url=reverse("visits:detail", args=[locked.pk]),
+            body=reason[:300],
+        )
+    return locked
