@@ -8,6 +8,10 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 # Tests log users in with force_login; the two-factor tests turn the requirement on themselves.
 os.environ.setdefault("OTP_REQUIRED_FOR_ADMINS", "false")
+# Browser journeys log in through the form many times from 127.0.0.1; the rate-limit tests
+# lower these limits themselves.
+os.environ.setdefault("LOGIN_RATE_PER_IP", "10000")
+os.environ.setdefault("LOGIN_RATE_PER_USERNAME", "10000")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E402

@@ -13,3 +13,6 @@ urlpatterns = [
     path("reports/", include("suthra.reports.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A 400 names the bad parameter (see suthra/core/validators.py); other errors use templates/.
+handler400 = "suthra.core.errors.bad_request"

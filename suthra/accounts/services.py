@@ -7,6 +7,7 @@ signals and the legacy import command.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
@@ -17,6 +18,7 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 from suthra.accounts import scope
+from suthra.accounts.legacy import LegacyStaff, RowError
 from suthra.accounts.models import ROLE_RANK, Role, Staff, StaffSession
 from suthra.core.audit import audit_record, client_ip, diff
 from suthra.locations.models import City, UnionCouncil
@@ -356,7 +358,120 @@ def password_changed(*, staff: Staff, ip: str | None = None, via: str = "form") 
         )
 
 
+# --- legacy import ------------------------------------------------------------------------------
+
+
+@dataclass
+class LegacyImportReport:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    must_change: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+
+
+def staff_import_legacy(
+    *,
+    records: Iterable[LegacyStaff],
+    force_reset: bool = False,
+    dry_run: bool = False,
+    actor: Staff | None = None,
+) -> LegacyImportReport:
+    """Create accounts from the old ``staff`` table (the import_legacy_staff command).
+
+    Idempotent on username: an existing account is left unchanged. Plain-text passwords are
+    hashed; one that fails today's password rules (or every one, with ``force_reset``) must be
+    changed at first login. An unknown city skips the row; unknown UCs are reported and left out.
+    """
+    report = LegacyImportReport()
+    records = list(records)
+    cities = {c.name.casefold(): c for c in City.objects.all()}
+    ucs = {(uc.city_id, uc.name.casefold()): uc for uc in UnionCouncil.objects.all()}
+    existing = {
+        u.casefold()
+        for u in Staff.objects.filter(username__in=[r.username for r in records]).values_list(
+            "username", flat=True
+        )
+    }
+    with transaction.atomic():
+        for rec in records:
+            if rec.username.casefold() in existing:
+                report.existing.append(rec.username)
+                continue
+            city = cities.get(rec.city.casefold()) if rec.city else None
+            if rec.role != Role.HEAD and rec.city and city is None:
+                report.errors.append(
+                    RowError(rec.line, rec.username, f"unknown city {rec.city!r}; row skipped")
+                )
+                continue
+            if rec.role in (Role.SUPERVISOR, Role.AGENT) and city is None:
+                report.errors.append(
+                    RowError(
+                        rec.line, rec.username, f"a {rec.role.lower()} needs a city; row skipped"
+                    )
+                )
+                continue
+            uc_list: list[UnionCouncil] = []
+            if rec.role == Role.AGENT and city is not None:
+                unknown = []
+                for name in rec.ucs:
+                    uc = ucs.get((city.pk, name.casefold()))
+                    if uc is None:
+                        unknown.append(name)
+                    else:
+                        uc_list.append(uc)
+                if unknown:
+                    report.warnings.append(
+                        RowError(
+                            rec.line,
+                            rec.username,
+                            f"unknown union council(s) in {city.name}: {', '.join(unknown)}"
+                            " (imported without them)",
+                        )
+                    )
+            staff = Staff(
+                username=rec.username,
+                full_name=rec.full_name,
+                role=rec.role,
+                is_active=rec.is_active,
+            )
+            weak = False
+            try:
+                validate_password(rec.password, user=staff)
+            except ValidationError:
+                weak = True
+            staff.must_change_password = force_reset or weak
+            staff.set_password(rec.password)
+            staff.save()
+            city_list = [city] if city is not None and rec.role != Role.HEAD else []
+            staff.cities.set(city_list)
+            staff.ucs.set(uc_list)
+            audit_record(
+                actor=actor,
+                action="staff.import",
+                object_type="staff",
+                object_id=staff.pk,
+                changes={
+                    "source": "legacy staff.csv",
+                    "role": [None, staff.role],
+                    "cities": [None, [c.name for c in city_list]],
+                    "ucs": [None, [u.name for u in uc_list]],
+                    "is_active": [None, staff.is_active],
+                    "must_change_password": [None, staff.must_change_password],
+                },
+            )
+            existing.add(rec.username.casefold())
+            report.created.append(rec.username)
+            if staff.must_change_password:
+                report.must_change.append(rec.username)
+        if dry_run:
+            transaction.set_rollback(True)
+    return report
+
+
 __all__ = [
+    "LegacyImportReport",
+    "staff_import_legacy",
     "StaffRuleError",
     "diff",
     "is_locked_out",
