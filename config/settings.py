@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "suthra.stats",
     "suthra.reports",
     "suthra.demo",
+    # The JSON API (django-ninja; "ninja" serves Swagger UI from local static files).
+    "ninja",
+    "suthra.api",
     # Harmless on SQLite; on PostgreSQL it provides trigram search and its indexes.
     "django.contrib.postgres",
 ]
@@ -166,6 +169,8 @@ AXES_VERBOSE = False
 LOGIN_RATE_PER_IP = (env_int("LOGIN_RATE_PER_IP", 60, minimum=1), 600)
 LOGIN_RATE_PER_USERNAME = (env_int("LOGIN_RATE_PER_USERNAME", 20, minimum=1), 600)
 PASSWORD_RESET_RATE_PER_IP = (env_int("PASSWORD_RESET_RATE_PER_IP", 5, minimum=1), 3600)
+# API requests per token (or per session user) per minute; see suthra/api/throttle.py.
+API_RATE_LIMIT = (env_int("API_RATE_PER_MINUTE", 120, minimum=1), 60)
 # Two-factor (TOTP): offered to everyone, required for HEAD and MANAGER unless turned off (demo).
 OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", not DEBUG)
 OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Suthra Punjab")

@@ -1,0 +1,77 @@
+"""Writes of the API app: creating and revoking API tokens (audited)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from suthra.api.models import ApiToken
+from suthra.core.audit import audit_record
+
+TOKEN_PREFIX = "sp_"
+# A user rarely needs more than a few (one per phone or integration); the cap stops runaway scripts.
+MAX_ACTIVE_TOKENS_PER_USER = 20
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+
+
+def token_create(*, user: Any, name: str, ip: str | None = None) -> tuple[ApiToken, str]:
+    """Create a token for ``user`` (any active staff member, for themselves).
+
+    Returns the row and the raw token; the raw token is never stored and cannot be shown again.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": ["Give the token a name, e.g. the phone it is for."]})
+    if not getattr(user, "is_active", False):
+        raise PermissionDenied("Inactive users cannot create tokens.")
+    with transaction.atomic():
+        if ApiToken.objects.active().filter(user=user).count() >= MAX_ACTIVE_TOKENS_PER_USER:
+            raise ValidationError(
+                {"name": [f"You already have {MAX_ACTIVE_TOKENS_PER_USER} tokens; revoke one."]}
+            )
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = ApiToken.objects.create(
+            user=user, name=name[:60], prefix=raw[:11], key_hash=hash_token(raw)
+        )
+        audit_record(
+            actor=user,
+            action="apitoken.create",
+            object_type="apitoken",
+            object_id=token.pk,
+            changes={"name": token.name, "prefix": token.prefix, "user": user.pk},
+            ip=ip,
+        )
+    return token, raw
+
+
+def token_revoke(*, actor: Any, token: ApiToken, ip: str | None = None) -> ApiToken:
+    """Revoke a token. Its owner or HEAD may call it (the caller checks who may see the token).
+
+    Revoking twice is harmless: the second call changes nothing and writes no event.
+    """
+    if token.user_id != actor.pk and not actor.at_least("HEAD"):
+        raise PermissionDenied("Only the owner or the head office may revoke this token.")
+    with transaction.atomic():
+        locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is not None:
+            return locked
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            actor=actor,
+            action="apitoken.revoke",
+            object_type="apitoken",
+            object_id=locked.pk,
+            changes={"name": locked.name, "prefix": locked.prefix, "user": locked.user_id},
+            ip=ip,
+        )
+    return locked
