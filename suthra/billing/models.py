@@ -9,11 +9,13 @@ amount due disagrees is rejected with a reason.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from suthra.imports.models import ImportBatch
+from suthra.locations.models import UnionCouncil
 from suthra.units.models import SurveyUnit
 
 
@@ -111,3 +113,121 @@ class Bill(models.Model):
     def balance(self) -> int:
         """What is still owed on this bill after its payment."""
         return max(0, self.amount_due - self.paid_amount)
+
+
+class PaymentException(models.Model):
+    """A payment-file row that was not applied as is: the queue supervisors work through."""
+
+    class Kind(models.IntegerChoices):
+        UNKNOWN_PSID = 1, _("Unknown PSID")
+        ALREADY_PAID = 2, _("Bill already has a payment")
+        BEFORE_BILL_MONTH = 3, _("Paid before the bill month")
+        OVERPAID = 4, _("Paid more than the amount due")
+
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="payment_exceptions"
+    )
+    row = models.PositiveIntegerField(_("file row"))
+    kind = models.PositiveSmallIntegerField(_("problem"), choices=Kind.choices)
+    psid = models.BigIntegerField(_("PSID"))
+    # Null for an unknown PSID; otherwise the bill the payment names (kept if it is archived).
+    bill = models.ForeignKey(
+        Bill,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payment_exceptions",
+        db_constraint=False,
+    )
+    paid_on = models.DateField(_("paid date"))
+    amount = models.PositiveIntegerField(_("paid amount"))
+    channel = models.PositiveSmallIntegerField(
+        _("channel"), choices=PaymentChannel.choices, default=PaymentChannel.NONE
+    )
+    # Whether the payment was applied to the bill anyway (an overpayment is money received).
+    applied = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["id"], name="payexc_open_idx", condition=Q(resolved_at__isnull=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.psid} {self.get_kind_display()}"
+
+
+class ArchivedMonth(models.Model):
+    """A billing month whose bills were moved to a compressed file (``archive_bills``)."""
+
+    class State(models.IntegerChoices):
+        ARCHIVED = 1, _("Archived")
+        RESTORED = 2, _("Restored")
+
+    month = models.DateField(_("bill month"), unique=True)
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.ARCHIVED)
+    file_key = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    bills = models.PositiveIntegerField(default=0)
+    total_due = models.BigIntegerField(default=0)
+    total_paid = models.BigIntegerField(default=0)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    restored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%b-%Y} {self.get_state_display()}"
+
+
+class ArchivedUnitMonth(models.Model):
+    """Per unit and archived month: what was due and paid (for ledgers and reports)."""
+
+    unit = models.ForeignKey(
+        SurveyUnit, on_delete=models.PROTECT, related_name="archived_months", db_index=False
+    )
+    month = models.DateField()
+    psid = models.BigIntegerField()
+    amount_due = models.PositiveIntegerField()
+    paid_amount = models.PositiveIntegerField(default=0)
+    status = models.PositiveSmallIntegerField(choices=BillStatus.choices)
+
+    class Meta:
+        ordering = ["unit_id", "month"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="archived_unit_month_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%b-%Y}"
+
+
+class ArchivedUCMonth(models.Model):
+    """Per union council, archived month and status: counts and sums (for reports)."""
+
+    uc = models.ForeignKey(UnionCouncil, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    status = models.PositiveSmallIntegerField(choices=BillStatus.choices)
+    bills = models.PositiveIntegerField()
+    total_fee = models.BigIntegerField()
+    total_due = models.BigIntegerField()
+    total_paid = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["month", "uc_id", "status"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "uc", "status"], name="archived_uc_month_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.uc_id} {self.month:%b-%Y} {self.status}"

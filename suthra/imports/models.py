@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A running batch that has not reported progress for this long is shown as stalled (restartable).
+STALL_SECONDS = 600
+
 
 class ImportBatch(models.Model):
     """Who imported which file when, its SHA-256, progress, counts and error report.
@@ -49,6 +52,8 @@ class ImportBatch(models.Model):
     # Progress of the running step, for the htmx progress bar.
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
+    # Touched by the running task; a running batch whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     # {"new": n, "changed": n, "unchanged": n, "rejected": n, ...} and the month-on-month checks.
     counts = models.JSONField(default=dict, blank=True)
     error_report_key = models.CharField(max_length=255, blank=True)
@@ -60,6 +65,20 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.file_name}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.UPLOADED, self.Status.VALIDATING, self.Status.COMMITTING)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but no sign of life for a while: the worker was killed or lost."""
+        from django.utils import timezone
+
+        if not self.is_running:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and (timezone.now() - last).total_seconds() > STALL_SECONDS
 
     @property
     def percent(self) -> int:

@@ -1,0 +1,33 @@
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from suthra.core.access import Case
+from suthra.imports.models import ImportBatch
+
+
+def _batch(world):
+    batch = ImportBatch.objects.create(
+        kind=ImportBatch.Kind.BILLS,
+        status=ImportBatch.Status.PREVIEW,
+        created_by=world.manager,
+        file_name="bills.csv",
+        sha256="0" * 64,
+    )
+    batch.error_report_key = default_storage.save(
+        f"imports/{batch.pk}/errors.csv", ContentFile(b"row,column,value,reason\n")
+    )
+    batch.save()
+    return {"pk": batch.pk}
+
+
+# Batches are files, not places: every manager may see them (scoped=False); the rows inside are
+# checked against the uploader's geography. Commit/cancel/restart always redirect with a message.
+CASES = [
+    Case("imports:list", "MANAGER"),
+    Case("imports:detail", "MANAGER", obj=_batch, scoped=False),
+    Case("imports:progress", "MANAGER", obj=_batch, scoped=False),
+    Case("imports:errors", "MANAGER", obj=_batch, scoped=False),
+    Case("imports:commit", "MANAGER", obj=_batch, scoped=False, method="post", ok=(302,)),
+    Case("imports:cancel", "MANAGER", obj=_batch, scoped=False, method="post", ok=(302,)),
+    Case("imports:restart", "MANAGER", obj=_batch, scoped=False, method="post", ok=(302,)),
+]

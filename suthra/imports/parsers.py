@@ -1,0 +1,450 @@
+"""Pure parsers: uploaded bytes → a header map and raw rows. No database access here.
+
+Used by every import (bills, payments, and later survey units): ``read_table`` detects the file
+type and encoding, finds the header row, matches headers tolerantly against a list of
+``Column`` specs and yields the data rows as lists of strings (XLSX cells keep their Python type
+except that formulas are returned as their text, never evaluated). The per-kind modules turn the
+raw values into typed records with ``RowError`` for what is wrong (see ``fields`` below).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# A file larger than this is refused before it is read (IMPORT_MAX_BYTES in settings).
+DEFAULT_MAX_BYTES = 40 * 1024 * 1024
+# An XLSX is a zip: refuse one that would inflate to more than this many times the limit.
+XLSX_INFLATE_FACTOR = 8
+MAX_ROWS = 2_000_000
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+class ParseError(ValueError):
+    """The file as a whole cannot be read (wrong type, encoding, delimiter, missing columns)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One expected column: its key, the header names it may appear under, and if required."""
+
+    key: str
+    names: Sequence[str]
+    required: bool = True
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.names[0]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong with one cell (or one row when ``column`` is empty)."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Table:
+    """A parsed file: which column index holds which key, and the data rows."""
+
+    columns: dict[str, int]
+    headers: list[str]
+    rows: list[tuple[int, list[Any]]]
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    ignored: list[str] = field(default_factory=list)
+
+    def get(self, row: list[Any], key: str) -> Any:
+        index = self.columns.get(key)
+        if index is None or index >= len(row):
+            return None
+        return row[index]
+
+
+def normalise_header(text: Any) -> str:
+    """ "Bill Month", "bill_month", " BILL-MONTH " → "billmonth"."""
+    return re.sub(r"[^0-9a-z\u0600-\u06ff]", "", str(text or "").strip().lower())
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Bytes → (text, encoding). UTF-8 with or without BOM, UTF-16 (BOM or not), Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise ParseError("The file says it is UTF-16 but is not readable as such.") from exc
+    head = data[:2000]
+    # UTF-16 without a BOM: every other byte of mostly-ASCII text is a zero.
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = max(1, len(head) // 2)
+    if len(head) >= 4 and max(even, odd) > 0.7 * half and min(even, odd) < 0.1 * half:
+        codec = "utf-16-le" if odd > even else "utf-16-be"
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError as exc:
+            raise ParseError("The file looks like UTF-16 but is not readable as such.") from exc
+    if b"\x00" in head:
+        raise ParseError("This is not a text (CSV) file. Upload a CSV or an Excel .xlsx file.")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "windows-1252"
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            "The file's text encoding is not recognised. Save it as CSV UTF-8 or as .xlsx."
+        ) from exc
+
+
+# --- header matching ------------------------------------------------------------------------
+
+
+def match_headers(headers: Sequence[Any], spec: Sequence[Column]) -> tuple[dict[str, int], list]:
+    """Map column keys to indexes. Returns (columns, ignored header names)."""
+    wanted: dict[str, str] = {}
+    for column in spec:
+        for name in (column.key, *column.names):
+            wanted.setdefault(normalise_header(name), column.key)
+    columns: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, header in enumerate(headers):
+        key = wanted.get(normalise_header(header))
+        if key is None:
+            if str(header or "").strip():
+                ignored.append(str(header).strip())
+            continue
+        if key in columns:
+            raise ParseError(
+                f"Two columns mean the same thing: '{headers[columns[key]]}' and '{header}'."
+            )
+        columns[key] = index
+    return columns, ignored
+
+
+def _score(headers: Sequence[Any], spec: Sequence[Column]) -> int:
+    try:
+        columns, _ = match_headers(headers, spec)
+    except ParseError:
+        return 0
+    return len(columns)
+
+
+def _check_required(headers: Sequence[Any], columns: dict[str, int], spec: Sequence[Column]):
+    missing = [c.title for c in spec if c.required and c.key not in columns]
+    if not missing:
+        return
+    found = ", ".join(str(h) for h in headers if str(h or "").strip()) or "nothing"
+    hint = ""
+    if len(headers) == 1 and any(s in str(headers[0]) for s in "|:"):
+        hint = " The columns seem to be separated by something other than commas."
+    raise ParseError(
+        f"Missing column(s): {', '.join(missing)}. The header row has: {found[:300]}.{hint}"
+    )
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def sniff_delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in CSV_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, spec: Sequence[Column]) -> Table:
+    text, encoding = decode(data)
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise ParseError("The file is empty.")
+    delimiter = sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    headers: list[str] | None = None
+    rows: list[tuple[int, list[Any]]] = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            if headers is None:
+                if not any(cell.strip() for cell in record):
+                    continue
+                headers = record
+                continue
+            if not any(cell.strip() for cell in record):
+                continue
+            rows.append((number, record))
+            if len(rows) > MAX_ROWS:
+                raise ParseError(f"The file has more than {MAX_ROWS:,} rows.")
+    except csv.Error as exc:
+        raise ParseError(f"The CSV file is malformed: {exc}.") from exc
+    assert headers is not None
+    columns, ignored = match_headers(headers, spec)
+    if len(headers) == 1 and len(spec) > 1 and len(columns) <= 1:
+        raise ParseError(
+            "Only one column was found: the file must be separated by commas, semicolons or "
+            f"tabs. Header row: {first[:200]}"
+        )
+    _check_required(headers, columns, spec)
+    return Table(
+        columns, list(headers), rows, encoding=encoding, delimiter=delimiter, ignored=ignored
+    )
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
+    from openpyxl import load_workbook  # imported here: only XLSX uploads need it
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ParseError("The Excel file is damaged or not an .xlsx file.") from exc
+    if inflated > max_bytes * XLSX_INFLATE_FACTOR:
+        raise ParseError("The Excel file unpacks to too much data; split it into smaller files.")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for damaged files
+        raise ParseError(f"The Excel file cannot be read: {exc.__class__.__name__}.") from exc
+    try:
+        best: tuple[int, Any, list[Any], int] | None = None
+        for sheet in workbook.worksheets:
+            for number, values in enumerate(sheet.iter_rows(max_row=10, values_only=True), start=1):
+                if not any(v not in (None, "") for v in values):
+                    continue
+                score = _score(list(values), spec)
+                if best is None or score > best[0]:
+                    best = (score, sheet, list(values), number)
+                break
+        if best is None:
+            raise ParseError("The file is empty.")
+        _, sheet, headers, header_row = best
+        headers = ["" if h is None else str(h) for h in headers]
+        columns, ignored = match_headers(headers, spec)
+        _check_required(headers, columns, spec)
+        rows: list[tuple[int, list[Any]]] = []
+        for number, values in enumerate(
+            sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
+        ):
+            if not any(v not in (None, "") for v in values):
+                continue
+            # Formulas come back as their text ("=SUM(A1:A3)"): the workbook is opened with
+            # data_only=False, so they fail validation as text and are never evaluated.
+            rows.append((number, list(values)))
+            if len(rows) > MAX_ROWS:
+                raise ParseError(f"The file has more than {MAX_ROWS:,} rows.")
+        return Table(columns, headers, rows, encoding="xlsx", sheet=sheet.title, ignored=ignored)
+    finally:
+        workbook.close()
+
+
+def read_table(
+    data: bytes, *, filename: str = "", spec: Sequence[Column], max_bytes: int = DEFAULT_MAX_BYTES
+) -> Table:
+    """Read a CSV or XLSX file into a ``Table``; raise ``ParseError`` with a clear message."""
+    if len(data) > max_bytes:
+        raise ParseError(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+            f"{max_bytes / 1024 / 1024:.0f} MB. Split it into smaller files."
+        )
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise ParseError("The file is empty.")
+    if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
+        table = _read_xlsx(data, spec, max_bytes)
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ParseError("Old Excel .xls files are not supported: save it as .xlsx or CSV.")
+    else:
+        table = _read_csv(data, spec)
+    if not table.rows:
+        raise ParseError("The file has a header row but no data rows.")
+    return table
+
+
+# --- typed cell readers (each returns a value or raises ValueError with the reason) --------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+MONTHS = {
+    name: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for name in names
+}
+
+
+def text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _reject_formula(raw: str) -> None:
+    if raw.startswith("=") or (raw.startswith(("+", "@")) and not raw[1:].isdigit()):
+        raise ValueError("looks like a formula; formulas are not evaluated")
+
+
+def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int:
+    """A whole number (Excel's 300.0 is fine; "1,000" is fine; 12.5 or "abc" are not)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{name} must be a whole number of rupees")
+        number = int(value)
+    else:
+        raw = text(value)
+        if not raw:
+            raise ValueError(f"{name} is missing")
+        _reject_formula(raw)
+        cleaned = raw.replace(",", "").replace(" ", "")
+        if re.fullmatch(r"-?\d+(\.0+)?", cleaned) is None:
+            raise ValueError(f"{name} must be a whole number")
+        number = int(cleaned.split(".")[0])
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must not be negative")
+    return number
+
+
+def psid(value: Any, *, min_digits: int = 12, max_digits: int = 18) -> int:
+    """An e-Pay PSID: digits only, of sane length. Excel floats lose digits and are refused."""
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("PSID must be digits only")
+    if isinstance(value, float) and value >= 2**53:
+        raise ValueError("PSID was stored as a number in Excel and lost digits; format it as text")
+    raw = text(value).replace(" ", "").replace("-", "")
+    if not raw:
+        raise ValueError("PSID is missing")
+    _reject_formula(raw)
+    if not raw.isdigit() or not raw.isascii():
+        raise ValueError("PSID must be digits only")
+    if not min_digits <= len(raw) <= max_digits:
+        raise ValueError(f"PSID must have {min_digits}–{max_digits} digits (has {len(raw)})")
+    return int(raw)
+
+
+def _year(raw: str) -> int:
+    year = int(raw)
+    if year < 100:
+        year += 2000
+    if not 2000 <= year <= 2100:
+        raise ValueError("year out of range")
+    return year
+
+
+def month(value: Any) -> dt.date:
+    """A billing month: "Nov-2025", "November 2025", "2025-11", "2025-11-01", "11/2025", a date."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    raw = text(value)
+    if not raw:
+        raise ValueError("month is missing")
+    _reject_formula(raw)
+    low = raw.lower().replace(",", " ").strip()
+    try:
+        if m := re.fullmatch(r"([a-z]+)[\s\-/.']*(\d{2}|\d{4})", low):
+            name, year = m.groups()
+            if name not in MONTHS:
+                raise ValueError
+            return dt.date(_year(year), MONTHS[name], 1)
+        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?", low):
+            year, mon, day = m.groups()
+            if day:
+                dt.date(int(year), int(mon), int(day))  # the date must exist
+            return dt.date(_year(year), int(mon), 1)
+        if m := re.fullmatch(r"(\d{1,2})[-/.](\d{4})", low):
+            mon, year = m.groups()
+            return dt.date(_year(year), int(mon), 1)
+        if m := re.fullmatch(r"(\d{1,2})[-/.]([a-z]+|\d{1,2})[-/.](\d{4})", low):
+            return date(raw).replace(day=1)
+    except ValueError as exc:
+        raise ValueError(f"not a valid month: {exc}" if str(exc) else "not a valid month") from exc
+    raise ValueError("not a month (use Nov-2025 or 2025-11)")
+
+
+def date(value: Any) -> dt.date:
+    """A day: "2025-11-15", "15/11/2025" (day first, as in Pakistan), "15-Nov-2025", a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raw = text(value)
+    if not raw:
+        raise ValueError("date is missing")
+    _reject_formula(raw)
+    low = raw.lower().strip()
+    # "2025-11-15 09:27:00" and ISO datetimes: the date part.
+    low = re.split(r"[ t](?=\d{1,2}:)", low)[0]
+    try:
+        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", low):
+            y, mo, d = m.groups()
+            return dt.date(_year(y), int(mo), int(d))
+        if m := re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", low):
+            d, mo, y = m.groups()
+            return dt.date(_year(y), int(mo), int(d))
+        if m := re.fullmatch(r"(\d{1,2})[-/. ]([a-z]+)[-/. ](\d{2}|\d{4})", low):
+            d, name, y = m.groups()
+            if name not in MONTHS:
+                raise ValueError("unknown month name")
+            return dt.date(_year(y), MONTHS[name], int(d))
+    except ValueError as exc:
+        raise ValueError(f"impossible date ({exc})") from exc
+    raise ValueError("not a date (use 2025-11-15 or 15/11/2025)")
+
+
+def neutralise(value: Any) -> str:
+    """A cell for a CSV that people open in Excel: never let it start a formula."""
+    out = "" if value is None else str(value)
+    if out.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + out
+    return out
+
+
+def error_rows(errors: Sequence[RowError]) -> Iterator[list[str]]:
+    yield ["row", "column", "value", "reason"]
+    for e in errors:
+        yield [str(e.row), neutralise(e.column), neutralise(e.value), neutralise(e.reason)]
+
+
+def errors_csv(errors: Sequence[RowError]) -> bytes:
+    """The downloadable error report (UTF-8 with BOM so Excel shows Urdu correctly)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(error_rows(errors))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

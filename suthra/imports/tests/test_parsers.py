@@ -1,0 +1,191 @@
+"""The pure parsers: encodings, delimiters, XLSX, tolerant headers, typed cells."""
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from suthra.imports import parsers
+from suthra.imports.parsers import Column, ParseError, RowError, read_table
+
+SPEC = [
+    Column("psid", ["psid"]),
+    Column("month", ["bill_month", "month"]),
+    Column("name", ["consumer name"], required=False),
+]
+URDU = "محمد علی"
+
+
+def rows_of(table):
+    return [
+        [table.get(r, "psid"), table.get(r, "month"), table.get(r, "name")] for _, r in table.rows
+    ]
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        f"psid,bill_month,consumer name\n1,Nov-2025,{URDU}\n".encode(),
+        b"\xef\xbb\xbf" + f"psid,bill_month,consumer name\n1,Nov-2025,{URDU}\n".encode(),
+        f"psid\tbill_month\tconsumer name\r\n1\tNov-2025\t{URDU}\r\n".encode("utf-16"),
+        f"psid\tbill_month\tconsumer name\r\n1\tNov-2025\t{URDU}\r\n".encode("utf-16-le"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16-bom-tabs", "utf16-le-no-bom"],
+)
+def test_urdu_survives_every_encoding(encoded):
+    table = read_table(encoded, spec=SPEC)
+    assert rows_of(table) == [["1", "Nov-2025", URDU]]
+
+
+def test_windows_1252_is_read():
+    table = read_table("psid;month;consumer name\n1;Nov-2025;Café Ñ\n".encode("cp1252"), spec=SPEC)
+    assert table.encoding == "windows-1252"
+    assert table.delimiter == ";"
+    assert rows_of(table) == [["1", "Nov-2025", "Café Ñ"]]
+
+
+def test_headers_are_matched_tolerantly():
+    table = read_table(b" PSID , Bill Month ,CONSUMER_NAME,extra\n1,Nov-2025,A,x\n", spec=SPEC)
+    assert set(table.columns) == {"psid", "month", "name"}
+    assert table.ignored == ["extra"]
+
+
+def test_empty_file_and_header_only():
+    with pytest.raises(ParseError, match="empty"):
+        read_table(b"", spec=SPEC)
+    with pytest.raises(ParseError, match="empty"):
+        read_table(b"\xef\xbb\xbf\r\n \n", spec=SPEC)
+    with pytest.raises(ParseError, match="no data rows"):
+        read_table(b"psid,bill_month\n", spec=SPEC)
+
+
+def test_wrong_delimiter_says_so():
+    with pytest.raises(ParseError, match="separated by commas, semicolons or tabs"):
+        read_table(b"psid|bill_month\n1|Nov-2025\n", spec=SPEC)
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ParseError, match="Missing column.*bill_month"):
+        read_table(b"psid,amount\n1,2\n", spec=SPEC)
+
+
+def test_two_columns_meaning_the_same_are_refused():
+    with pytest.raises(ParseError, match="mean the same"):
+        read_table(b"psid,month,bill_month\n1,a,b\n", spec=SPEC)
+
+
+def test_size_limit_has_a_clear_message():
+    with pytest.raises(ParseError, match="limit is"):
+        read_table(b"psid,month\n" + b"1,Nov-2025\n" * 200, spec=SPEC, max_bytes=1024)
+
+
+def test_binary_and_old_excel_are_refused():
+    with pytest.raises(ParseError, match="not a text"):
+        read_table(b"\x01\x02\x00\x00\x05" * 50, spec=SPEC)
+    with pytest.raises(ParseError, match=".xls files"):
+        read_table(b"\xd0\xcf\x11\xe0" + b"x" * 100, spec=SPEC)
+
+
+def _xlsx(sheets):
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets:
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_picks_the_sheet_whose_headers_match_and_never_evaluates_formulas():
+    data = _xlsx(
+        [
+            ("Notes", [["Read me"], ["This sheet is not the data"]]),
+            (
+                "Bills",
+                [["PSID", "Bill Month"], ["10020030040050003", "Nov-2025"], ["=1+1", "=NOW()"]],
+            ),
+        ]
+    )
+    table = read_table(data, filename="bills.xlsx", spec=SPEC)
+    assert table.sheet == "Bills"
+    assert [r[:2] for r in rows_of(table)] == [
+        ["10020030040050003", "Nov-2025"],
+        ["=1+1", "=NOW()"],
+    ]
+    with pytest.raises(ValueError, match="formula"):
+        parsers.psid("=1+1")
+    # Excel keeps a 17-digit number as a float and loses digits: refused with the reason.
+    with pytest.raises(ValueError, match="lost digits"):
+        parsers.psid(float(10020030040050003))
+
+
+def test_damaged_xlsx_is_refused():
+    with pytest.raises(ParseError, match="damaged"):
+        read_table(b"PK\x03\x04garbage", filename="x.xlsx", spec=SPEC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Nov-2025", dt.date(2025, 11, 1)),
+        ("November 2025", dt.date(2025, 11, 1)),
+        ("2025-11", dt.date(2025, 11, 1)),
+        ("2025-11-30", dt.date(2025, 11, 1)),
+        ("11/2025", dt.date(2025, 11, 1)),
+        (dt.datetime(2025, 11, 5, 10, 0), dt.date(2025, 11, 1)),
+    ],
+)
+def test_month_formats(raw, expected):
+    assert parsers.month(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["2025-13", "13/2025", "Foo-2025", "2025-02-30", "", "=A1"])
+def test_bad_months(raw):
+    with pytest.raises(ValueError):
+        parsers.month(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-11-15", dt.date(2025, 11, 15)),
+        ("15/11/2025", dt.date(2025, 11, 15)),
+        ("15-Nov-2025", dt.date(2025, 11, 15)),
+        ("2025-11-15 09:27:00", dt.date(2025, 11, 15)),
+    ],
+)
+def test_dates(raw, expected):
+    assert parsers.date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["2025-02-30", "31/04/2025", "32-Jan-2025", "yesterday"])
+def test_impossible_dates(raw):
+    with pytest.raises(ValueError):
+        parsers.date(raw)
+
+
+def test_integers():
+    assert parsers.integer("1,000") == 1000
+    assert parsers.integer(300.0) == 300
+    for bad in ["-5", "abc", "12.5", 12.5, "", "=2*3"]:
+        with pytest.raises(ValueError):
+            parsers.integer(bad)
+
+
+def test_psid_rules():
+    assert parsers.psid(" 10020030040050003 ") == 10020030040050003
+    for bad in ["12345", "1002003004005000312345", "1002003004005000A", 1.0020030040050003e16]:
+        with pytest.raises(ValueError):
+            parsers.psid(bad)
+
+
+def test_error_report_neutralises_formulas():
+    report = parsers.errors_csv(
+        [RowError(3, "psid", '=HYPERLINK("x")', "bad"), RowError(4, "a", "-1", "+x")]
+    )
+    text = report.decode("utf-8-sig")
+    assert text.splitlines()[0] == "row,column,value,reason"
+    assert "'=HYPERLINK" in text and "'-1" in text and "'+x" in text
