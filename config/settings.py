@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "suthra.stats",
     "suthra.reports",
     "suthra.demo",
+    "suthra.pwa",
     # The JSON API (django-ninja; "ninja" serves Swagger UI from local static files).
     "ninja",
     "suthra.api",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The logged-in user's saved language (Staff.language) wins over cookie and browser.
+    "suthra.pwa.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle timeout, absolute lifetime, forced password change, required two-factor.

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("suthra.core.urls")),
+    path("", include("suthra.pwa.urls")),
     path("accounts/", include("suthra.accounts.urls")),
     path("units/", include("suthra.units.urls")),
     path("billing/", include("suthra.billing.urls")),
