@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later log line carries the request id (and the X-Request-ID header is set).
+    "suthra.core.middleware_requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -117,6 +119,20 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DATABASES = {"default": _db}
+# A PostgreSQL read replica for reports and exports (config/routers.py, docs/DEPLOY.md).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    try:
+        _replica = dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+        )
+    except ValueError as exc:
+        raise ImproperEnv(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from exc
+    _replica["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 # Small integer keys keep the 3.6 M-row bills table compact (see docs/PERFORMANCE.md).
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
@@ -127,6 +143,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# /health/?worker=1 reports the worker stalled when a ready task waited longer than this.
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 300, minimum=10)
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Staff"
@@ -267,11 +285,25 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# JSON lines with the request id in production (LOG_FORMAT=json), plain text when developing.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperEnv("LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "suthra.core.middleware_requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "suthra.core.middleware_requestid.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
