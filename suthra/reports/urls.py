@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from suthra.reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", views.index, name="index"),
+    path("collection/", views.report_collection, name="collection"),
+    path("aging/", views.report_aging, name="aging"),
+    path("defaulters/", views.report_defaulters, name="defaulters"),
+    path("consumers/", views.report_consumers, name="consumers"),
+    path("staff/", views.report_staff, name="staff"),
+    path("export/", views.export, name="export"),
+    path("export/<uuid:token>/", views.export_status, name="export_status"),
+    path("export/<uuid:token>/download/", views.export_download, name="export_download"),
+]

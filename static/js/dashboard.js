@@ -1,0 +1,99 @@
+/* Charts of the dashboard and the reports (Chart.js, vendored). The numbers come from
+   <script type="application/json"> blocks written by Django's json_script; every chart also has
+   its numbers in a table on the page, so nothing is lost without JavaScript. */
+(function () {
+  "use strict";
+  var COLORS = ["#0b6e4f", "#f59e0b", "#b91c1c", "#2563eb", "#7c3aed", "#0891b2"];
+  var charts = [];
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  function money(v) { return v == null ? "—" : "Rs " + Number(v).toLocaleString("en-PK"); }
+
+  function make(canvasId, config) {
+    var canvas = document.getElementById(canvasId);
+    if (!canvas || typeof Chart === "undefined") return;
+    config.options = Object.assign({
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
+    }, config.options || {});
+    charts.push(new Chart(canvas, config));
+  }
+
+  function dashboard(d) {
+    make("chart-trend", {
+      type: "bar",
+      data: {
+        labels: d.trend.labels,
+        datasets: [
+          { label: "Billed", data: d.trend.billed, backgroundColor: "#cbd5e1", yAxisID: "y" },
+          { label: "Collected", data: d.trend.collected, backgroundColor: COLORS[0], yAxisID: "y" },
+          { label: "Rate %", data: d.trend.rate, type: "line", borderColor: COLORS[1],
+            backgroundColor: COLORS[1], yAxisID: "pct", tension: 0.2 }
+        ]
+      },
+      options: {
+        scales: {
+          y: { beginAtZero: true, ticks: { callback: function (v) { return Number(v).toLocaleString("en-PK"); } } },
+          pct: { position: "right", min: 0, max: 100, grid: { drawOnChartArea: false } }
+        },
+        plugins: { tooltip: { callbacks: { label: function (c) {
+          return c.dataset.yAxisID === "pct" ? c.dataset.label + ": " + c.parsed.y + "%" : c.dataset.label + ": " + money(c.parsed.y);
+        } } } }
+      }
+    });
+    make("chart-breakdown", {
+      type: "bar",
+      data: { labels: d.breakdown.labels, datasets: [{ label: "Collection rate %", data: d.breakdown.rate, backgroundColor: COLORS[0] }] },
+      options: { indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } }
+    });
+    make("chart-status", {
+      type: "doughnut",
+      data: { labels: d.status.labels, datasets: [{ data: d.status.bills, backgroundColor: [COLORS[2], COLORS[1], COLORS[0]] }] }
+    });
+    make("chart-aging", {
+      type: "bar",
+      data: { labels: d.aging.labels, datasets: [{ label: "Arrears (Rs)", data: d.aging.arrears, backgroundColor: [COLORS[1], "#ea580c", COLORS[2], "#7f1d1d"] }] },
+      options: { plugins: { legend: { display: false } } }
+    });
+  }
+
+  function reports(all) {
+    Object.keys(all).forEach(function (id) {
+      var c = all[id];
+      var stacked = !!c.stacked;
+      make(id, {
+        type: c.type,
+        data: {
+          labels: c.labels,
+          datasets: c.series.map(function (s, i) {
+            var ds = { label: s.label, data: s.data };
+            if (c.type === "doughnut") ds.backgroundColor = [COLORS[0], COLORS[1], COLORS[2]];
+            else { ds.backgroundColor = COLORS[i % COLORS.length]; ds.borderColor = COLORS[i % COLORS.length]; }
+            return ds;
+          })
+        },
+        options: c.type === "doughnut" ? {} : { scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true } } }
+      });
+    });
+  }
+
+  function init() {
+    charts.forEach(function (c) { c.destroy(); });
+    charts = [];
+    var d = readJSON("dash-charts");
+    if (d) dashboard(d);
+    var r = readJSON("report-charts");
+    if (r) reports(r);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  // htmx swaps (filters submitted with hx-get) bring new numbers: redraw.
+  document.addEventListener("htmx:afterSettle", init);
+})();

@@ -1,0 +1,258 @@
+"""The lists anyone may export (an allow-list of kinds), each built from the actor's scope.
+
+``reports:export?kind=<kind>&<filters>`` works for every list before its own app wires a button;
+the filters are the common ones (city, uc, month, status, from, to) checked against an allow-list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from suthra.accounts import scope
+from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.core.exports import Column, choices_fmt
+from suthra.core.validators import choice_param, date_param, month_param
+from suthra.reports.filters import Place, place_param
+from suthra.units.models import SizeCategory, SurveyUnit
+
+
+def _text(v: Any) -> str:
+    # 17-digit PSIDs lose digits as spreadsheet numbers: export them as text.
+    return "" if v is None else str(v)
+
+
+def _yes_no(v: Any) -> str:
+    return "yes" if v else "no"
+
+
+@dataclass(frozen=True)
+class ListKind:
+    slug: str
+    title: str
+    minimum: str  # lowest role that may export it
+    statuses: tuple[str, ...]  # allowed ?status= values
+    columns: Callable[[], list[Column]]
+    queryset: Callable[[Any, Place, dict[str, Any]], QuerySet[Any]]
+
+
+def _between(qs: QuerySet[Any], path: str, params: dict[str, Any]) -> QuerySet[Any]:
+    if params.get("from"):
+        start = timezone.make_aware(dt.datetime.combine(params["from"], dt.time()))
+        qs = qs.filter(**{f"{path}__gte": start})
+    if params.get("to"):
+        end = timezone.make_aware(dt.datetime.combine(params["to"], dt.time()))
+        qs = qs.filter(**{f"{path}__lt": end + dt.timedelta(days=1)})
+    return qs
+
+
+def _units(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    qs = scope.scoped(actor, SurveyUnit.objects.all(), "uc").filter(**place.filter_kwargs("uc"))
+    if params.get("status") in ("active", "inactive"):
+        qs = qs.filter(is_active=params["status"] == "active")
+    return qs
+
+
+def _unit_columns() -> list[Column]:
+    return [
+        Column("Survey id", "survey_id"),
+        Column("City", "uc__city__name"),
+        Column("UC", "uc__name"),
+        Column("Consumer name", "consumer_name"),
+        Column("Billing name", "billing_name"),
+        Column("Mobile", "mobile"),
+        Column("Billing mobile", "billing_mobile"),
+        Column("Address", "address"),
+        Column("Business type", "business_type__name"),
+        Column("Category", "category", choices_fmt(SizeCategory.choices)),
+        Column("Active", "is_active", _yes_no),
+        Column("Latitude", "lat"),
+        Column("Longitude", "lon"),
+    ]
+
+
+def _bills(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    qs = scope.scoped(actor, Bill.objects.all(), "unit__uc").filter(
+        **place.filter_kwargs("unit__uc")
+    )
+    if params.get("month"):
+        qs = qs.filter(month=params["month"])
+    status = params.get("status")
+    if status:
+        qs = qs.filter(status=BillStatus[status.upper()])
+    return qs
+
+
+def _bill_columns() -> list[Column]:
+    return [
+        Column("PSID", "psid", _text),
+        Column("Survey id", "unit__survey_id"),
+        Column("UC", "unit__uc__name"),
+        Column("Bill month", "month"),
+        Column("Monthly fee", "monthly_fee"),
+        Column("Arrears", "arrears"),
+        Column("Paid amount", "paid_amount"),
+        Column("Paid on", "paid_on"),
+        Column("Status", "status", choices_fmt(BillStatus.choices)),
+        Column("Channel", "channel", choices_fmt(PaymentChannel.choices)),
+    ]
+
+
+def _payments(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    qs = _bills(actor, place, {"month": params.get("month")}).exclude(status=BillStatus.UNPAID)
+    if params.get("from"):
+        qs = qs.filter(paid_on__gte=params["from"])
+    if params.get("to"):
+        qs = qs.filter(paid_on__lte=params["to"])
+    return qs
+
+
+def _payment_columns() -> list[Column]:
+    return [
+        Column("PSID", "psid", _text),
+        Column("Survey id", "unit__survey_id"),
+        Column("UC", "unit__uc__name"),
+        Column("Bill month", "month"),
+        Column("Paid amount", "paid_amount"),
+        Column("Paid on", "paid_on"),
+        Column("Channel", "channel", choices_fmt(PaymentChannel.choices)),
+        Column("Status", "status", choices_fmt(BillStatus.choices)),
+    ]
+
+
+def _visits(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    from suthra.visits.models import ComplianceVisit
+
+    qs = scope.scoped(actor, ComplianceVisit.objects.all(), "unit__uc").filter(
+        **place.filter_kwargs("unit__uc")
+    )
+    if params.get("status"):
+        qs = qs.filter(status=params["status"].upper())
+    return _between(qs, "visited_at", params)
+
+
+def _visit_columns() -> list[Column]:
+    from suthra.visits.models import VisitOutcome, VisitStatus
+
+    return [
+        Column("Visit", "id"),
+        Column("Visit time", "visited_at"),
+        Column("Staff", "staff__username"),
+        Column("Survey id", "unit__survey_id"),
+        Column("UC", "unit__uc__name"),
+        Column("Outcome", "outcome", choices_fmt(VisitOutcome.choices)),
+        Column("Status", "status", choices_fmt(VisitStatus.choices)),
+        Column("Latitude", "lat"),
+        Column("Longitude", "lon"),
+        Column("Notes", "notes"),
+    ]
+
+
+def _tickets(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    from suthra.tickets.models import Ticket
+
+    qs = scope.scoped(actor, Ticket.objects.all(), "unit__uc").filter(
+        **place.filter_kwargs("unit__uc")
+    )
+    if params.get("status"):
+        qs = qs.filter(status=params["status"].upper())
+    return _between(qs, "created_at", params)
+
+
+def _ticket_columns() -> list[Column]:
+    from suthra.tickets.models import TicketStatus, TicketType
+
+    return [
+        Column("Ticket", "id"),
+        Column("Raised", "created_at"),
+        Column("Type", "type", choices_fmt(TicketType.choices)),
+        Column("Status", "status", choices_fmt(TicketStatus.choices)),
+        Column("Survey id", "unit__survey_id"),
+        Column("UC", "unit__uc__name"),
+        Column("Raised by", "reported_by__username"),
+        Column("Decided by", "decided_by__username"),
+        Column("Decided", "decided_at"),
+        Column("Description", "description"),
+    ]
+
+
+def _audit(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    from suthra.core.models import AuditEvent
+
+    # The audit log is not geographic; only HEAD may export it (see ``minimum``).
+    return _between(AuditEvent.objects.all(), "at", params)
+
+
+def _audit_columns() -> list[Column]:
+    return [
+        Column("Event", "id"),
+        Column("Time", "at"),
+        Column("Actor", "actor__username"),
+        Column("Action", "action"),
+        Column("Object type", "object_type"),
+        Column("Object id", "object_id"),
+        Column("IP", "ip"),
+        Column("Changes", "changes", lambda v: "" if not v else str(v)),
+    ]
+
+
+KINDS: dict[str, ListKind] = {
+    k.slug: k
+    for k in (
+        ListKind("units", "Units", "AGENT", ("active", "inactive"), _unit_columns, _units),
+        ListKind("bills", "Bills", "AGENT", ("unpaid", "partial", "paid"), _bill_columns, _bills),
+        ListKind(
+            "payments", "Payments", "SUPERVISOR", ("partial", "paid"), _payment_columns, _payments
+        ),
+        ListKind(
+            "visits",
+            "Visits",
+            "AGENT",
+            ("pending", "approved", "rejected"),
+            _visit_columns,
+            _visits,
+        ),
+        ListKind(
+            "tickets",
+            "Tickets",
+            "AGENT",
+            ("pending", "approved", "rejected"),
+            _ticket_columns,
+            _tickets,
+        ),
+        ListKind("audit", "Audit log", "HEAD", (), _audit_columns, _audit),
+    )
+}
+FORMATS = ("csv", "xlsx")
+
+
+def parse(actor: Any, data: QueryDict) -> tuple[ListKind, str, Place, dict[str, Any]]:
+    """Validate ``kind``, ``format`` and the filters (400 on bad input, 404 out of scope)."""
+    kind = KINDS[choice_param(data.get("kind"), name="kind", allowed=KINDS, default="units") or ""]
+    fmt = choice_param(data.get("format"), name="format", allowed=FORMATS, default="csv") or "csv"
+    place = place_param(actor, data)
+    params: dict[str, Any] = {
+        "month": month_param(data.get("month"), name="month"),
+        "status": choice_param(data.get("status"), name="status", allowed=kind.statuses),
+        "from": date_param(data.get("from"), name="from"),
+        "to": date_param(data.get("to"), name="to"),
+    }
+    return kind, fmt, place, {k: v for k, v in params.items() if v}
+
+
+def params_query(place: Place, params: dict[str, Any]) -> dict[str, str]:
+    """The filters as query parameters (stored on the job, shown to the user)."""
+    out = {}
+    if place.uc is not None:
+        out["uc"] = str(place.uc.id)
+    elif place.city is not None:
+        out["city"] = str(place.city.id)
+    for key, value in params.items():
+        out[key] = f"{value:%Y-%m}" if key == "month" else str(value)
+    return out

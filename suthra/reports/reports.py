@@ -1,0 +1,570 @@
+"""The reports: each one turns an actor and URL filters into tables (and a chart where it helps).
+
+Reports are for SUPERVISOR and up (a supervisor sees their city). Every query starts from the
+actor's scope (``suthra.accounts.scope``); sums come from the summaries where they can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Max, Q, Sum, Value
+from django.db.models.functions import Greatest, TruncMonth
+from django.http import QueryDict
+from django.utils import timezone
+
+from suthra.accounts import scope
+from suthra.accounts.models import Role, Staff
+from suthra.billing.models import Bill, BillStatus
+from suthra.core.validators import choice_param, int_param, month_param
+from suthra.reports.filters import Period, Place, month_add, period_param, place_param
+from suthra.reports.selectors import SUMS, Totals, latest_month, rate
+from suthra.stats.models import Aging, MonthlyStat, MonthlyTypeStat, UnitStat
+from suthra.units.models import BusinessType, SizeCategory, SurveyUnit
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[Any]]
+    # Per row: a drill-down query string for the first cell, or None.
+    links: list[str | None] = field(default_factory=list)
+    footer: list[Any] | None = None
+    chart: dict[str, Any] | None = None
+    # Index of the first numeric column (right-aligned from there on).
+    first_num: int = 1
+
+    @property
+    def linked_rows(self) -> list[tuple[str | None, list[Any]]]:
+        links = self.links or [None] * len(self.rows)
+        return list(zip(links, self.rows, strict=True))
+
+
+@dataclass
+class Result:
+    tables: list[Table]
+    filters: list[tuple[str, str]]
+    period: Period | None = None
+    place: Place | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Spec:
+    slug: str
+    title: str
+    description: str
+    build: Callable[[Any, QueryDict], Result]
+    # Which filter controls the page shows.
+    controls: tuple[str, ...]
+    groups: tuple[tuple[str, str], ...] = ()
+
+
+def _period(actor: Any, data: QueryDict, place: Place, span: int = 12) -> Period:
+    from suthra.reports.filters import this_month
+
+    return period_param(data, default_month=latest_month(actor, place) or this_month(), span=span)
+
+
+def _money_rows(label: Any, t: Totals) -> list[Any]:
+    return [
+        label,
+        t.bills,
+        t.billed,
+        t.collected,
+        t.outstanding,
+        t.rate_amount,
+        t.paid_bills,
+        t.rate_count,
+    ]
+
+
+MONEY_COLUMNS = [
+    "Bills",
+    "Billed (Rs)",
+    "Collected (Rs)",
+    "Outstanding (Rs)",
+    "Rate by amount %",
+    "Bills paid in full",
+    "Rate by count %",
+]
+STATUS_LABELS = {s.value: str(s.label) for s in BillStatus}
+CATEGORY_LABELS = {c.value: str(c.label) for c in SizeCategory}
+COLLECTION_GROUPS = (
+    ("city", "City / tehsil"),
+    ("uc", "Union council"),
+    ("month", "Month"),
+    ("status", "Bill status"),
+    ("business_type", "Business type"),
+    ("category", "Size category"),
+)
+_GROUP_FIELDS = {
+    "city": ("uc__city_id", "uc__city__name"),
+    "uc": ("uc_id", "uc__name"),
+    "month": ("month", "month"),
+    "status": ("status", "status"),
+    "business_type": ("business_type_id", "business_type__name"),
+    "category": ("category", "category"),
+}
+
+
+def _label(group: str, value: Any) -> Any:
+    if group == "month":
+        return f"{value:%Y-%m}"
+    if group == "status":
+        return STATUS_LABELS.get(value, value)
+    if group == "category":
+        return CATEGORY_LABELS.get(value, value)
+    return value
+
+
+def _base_filters(place: Place, period: Period | None) -> list[tuple[str, str]]:
+    out = [("Area", place.label)]
+    if period is not None:
+        out.append(("Months", f"{period.start:%Y-%m} to {period.end:%Y-%m}"))
+    return out
+
+
+def collection(actor: Any, data: QueryDict) -> Result:
+    """Collection by city, UC, month, status, business type or size category."""
+    place = place_param(actor, data)
+    period = _period(actor, data, place)
+    group = (
+        choice_param(data.get("group"), name="group", allowed=_GROUP_FIELDS, default="city")
+        or "city"
+    )
+    status = int_param(data.get("status"), name="status", minimum=0, maximum=2)
+    category = int_param(data.get("category"), name="category", minimum=1, maximum=3)
+    business_type = int_param(data.get("business_type"), name="business_type", minimum=1)
+    qs = scope.scoped(actor, MonthlyTypeStat.objects.all(), "uc").filter(
+        month__gte=period.start, month__lte=period.end, **place.filter_kwargs("uc")
+    )
+    filters = _base_filters(place, period)
+    if status is not None:
+        qs = qs.filter(status=status)
+        filters.append(("Status", STATUS_LABELS[status]))
+    if category is not None:
+        qs = qs.filter(category=category)
+        filters.append(("Category", CATEGORY_LABELS[category]))
+    if business_type is not None:
+        qs = qs.filter(business_type_id=business_type)
+        filters.append(
+            ("Business type", str(BusinessType.objects.filter(id=business_type).first() or "?"))
+        )
+    key, label = _GROUP_FIELDS[group]
+    fields = [key] if key == label else [key, label]
+    total = Totals()
+    rows, links = [], []
+    for row in qs.values(*fields).annotate(**SUMS).order_by(label):
+        t = Totals.of(row)
+        total.add(row)
+        rows.append(_money_rows(_label(group, row[label]), t))
+        span = f"&from={period.start:%Y-%m}&to={period.end:%Y-%m}"
+        links.append(
+            f"?city={row[key]}&group=uc{span}"
+            if group == "city"
+            else (f"?uc={row[key]}&group=month{span}" if group == "uc" else None)
+        )
+    filters.append(("Grouped by", dict(COLLECTION_GROUPS)[group]))
+    table = Table(
+        title=f"Collection by {dict(COLLECTION_GROUPS)[group].lower()}",
+        columns=[dict(COLLECTION_GROUPS)[group], *MONEY_COLUMNS],
+        rows=rows,
+        links=links,
+        footer=_money_rows("Total", total),
+        chart={
+            "type": "line" if group == "month" else "bar",
+            "labels": [str(r[0]) for r in rows],
+            "series": [
+                {"label": "Billed (Rs)", "data": [r[2] for r in rows]},
+                {"label": "Collected (Rs)", "data": [r[3] for r in rows]},
+            ],
+        },
+    )
+    return Result([table], filters, period, place, {"group": group})
+
+
+def aging(actor: Any, data: QueryDict) -> Result:
+    """Arrears aging of one month: months owed ≈ arrears ÷ monthly fee, by city or UC."""
+    place = place_param(actor, data)
+    period = _period(actor, data, place)
+    group = choice_param(data.get("group"), name="group", allowed=("city", "uc"), default=None)
+    group = group or ("uc" if place.city is not None else "city")
+    key, label = _GROUP_FIELDS[group]
+    buckets = [a for a in Aging if a != Aging.NONE]
+    pivot: dict[Any, dict[str, Any]] = {}
+    qs = scope.scoped(actor, MonthlyStat.objects.all(), "uc").filter(
+        month=period.month, aging__gt=Aging.NONE, **place.filter_kwargs("uc")
+    )
+    for row in qs.values(key, label, "aging").annotate(n=Sum("bills"), amount=Sum("arrears")):
+        entry = pivot.setdefault(row[key], {"name": row[label], "cells": {}})
+        entry["cells"][row["aging"]] = (row["n"] or 0, row["amount"] or 0)
+    rows, links = [], []
+    totals = [0] * (2 * len(buckets) + 1)
+    for k, entry in sorted(pivot.items(), key=lambda kv: str(kv[1]["name"])):
+        cells: list[Any] = [entry["name"]]
+        for b in buckets:
+            cells.extend(entry["cells"].get(b, (0, 0)))
+        cells.append(sum(entry["cells"].get(b, (0, 0))[1] for b in buckets))
+        for i, v in enumerate(cells[1:]):
+            totals[i] += v
+        rows.append(cells)
+        links.append(f"?city={k}&group=uc&month={period.month:%Y-%m}" if group == "city" else None)
+    columns = ["City / tehsil" if group == "city" else "Union council"]
+    for b in buckets:
+        columns += [f"{b.label}: bills", f"{b.label}: arrears (Rs)"]
+    columns.append("Total arrears (Rs)")
+    filters = [("Area", place.label), ("Month", f"{period.month:%Y-%m}")]
+    chart = {
+        "type": "bar",
+        "stacked": True,
+        "labels": [str(r[0]) for r in rows],
+        "series": [
+            {"label": str(b.label), "data": [r[2 + 2 * i] for r in rows]}
+            for i, b in enumerate(buckets)
+        ],
+    }
+    table = Table(
+        f"Arrears aging, {period.month:%B %Y}",
+        columns,
+        rows,
+        links,
+        ["Total", *totals],
+        chart,
+    )
+    return Result([table], filters, period, place, {"group": group})
+
+
+def defaulters(actor: Any, data: QueryDict) -> Result:
+    """The bills of one month with the most still owed (fee + arrears − paid)."""
+    place = place_param(actor, data)
+    period = _period(actor, data, place)
+    limit = int_param(data.get("limit"), name="limit", default=50, minimum=1, maximum=500) or 50
+    qs = (
+        scope.scoped(actor, Bill.objects.all(), "unit__uc")
+        .filter(month=period.month, **place.filter_kwargs("unit__uc"))
+        .exclude(status=BillStatus.PAID)
+        .annotate(owed=Greatest(F("monthly_fee") + F("arrears") - F("paid_amount"), Value(0)))
+        .select_related("unit__uc__city", "unit__business_type")
+        .order_by("-owed", "psid")[:limit]
+    )
+    rows = []
+    for b in qs:
+        u = b.unit
+        rows.append(
+            [
+                str(b.psid),
+                u.survey_id,
+                u.billing_name_effective,
+                u.billing_mobile_effective,
+                u.uc.city.name,
+                u.uc.name,
+                u.business_type.name,
+                b.monthly_fee,
+                b.arrears,
+                round(b.arrears / b.monthly_fee, 1) if b.monthly_fee else None,
+                b.owed,
+            ]
+        )
+    table = Table(
+        f"Top {limit} defaulters, {period.month:%B %Y}",
+        [
+            "PSID",
+            "Survey id",
+            "Name",
+            "Mobile",
+            "City",
+            "UC",
+            "Business type",
+            "Monthly fee (Rs)",
+            "Arrears (Rs)",
+            "Months owed",
+            "Owed (Rs)",
+        ],
+        rows,
+        first_num=7,
+    )
+    filters = [("Area", place.label), ("Month", f"{period.month:%Y-%m}"), ("Top", str(limit))]
+    return Result([table], filters, period, place)
+
+
+def consumers(actor: Any, data: QueryDict) -> Result:
+    """Active vs inactive units, payment pattern over the last N months, new and closed units."""
+    place = place_param(actor, data)
+    period = _period(actor, data, place)
+    n = int_param(data.get("months"), name="months", default=6, minimum=1, maximum=24) or 6
+    # 1. Active / inactive by city (or UC inside a city).
+    group = "uc" if place.city is not None else "city"
+    key, label = _GROUP_FIELDS[group]
+    units_rows = []
+    for row in (
+        scope.scoped(actor, UnitStat.objects.all(), "uc")
+        .filter(**place.filter_kwargs("uc"))
+        .values(key, label)
+        .annotate(a=Sum("active"), i=Sum("inactive"))
+        .order_by(label)
+    ):
+        a, i = row["a"] or 0, row["i"] or 0
+        units_rows.append([row[label], a, i, a + i, rate(a, a + i)])
+    foot = [sum(r[c] for r in units_rows) for c in (1, 2, 3)]
+    t_units = Table(
+        "Active and inactive units",
+        [dict(COLLECTION_GROUPS)[group], "Active", "Inactive", "All", "Active %"],
+        units_rows,
+        footer=["Total", *foot, rate(foot[0], foot[2])],
+        chart={
+            "type": "bar",
+            "stacked": True,
+            "labels": [str(r[0]) for r in units_rows],
+            "series": [
+                {"label": "Active", "data": [r[1] for r in units_rows]},
+                {"label": "Inactive", "data": [r[2] for r in units_rows]},
+            ],
+        },
+    )
+    # 2. Payment pattern: per unit, the bills of the window and how many were paid in full.
+    start = month_add(period.month, -(n - 1))
+    per_unit = (
+        scope.scoped(actor, Bill.objects.all(), "unit__uc")
+        .filter(month__gte=start, month__lte=period.month, **place.filter_kwargs("unit__uc"))
+        .values("unit_id")
+        .annotate(
+            n_bills=Count("psid"),
+            n_full=Count("psid", filter=Q(status=BillStatus.PAID)),
+            n_any=Count("psid", filter=~Q(status=BillStatus.UNPAID)),
+        )
+        .order_by()
+    )
+    pattern = per_unit.aggregate(
+        units=Count("unit_id"),
+        always=Count("unit_id", filter=Q(n_full=F("n_bills"))),
+        never=Count("unit_id", filter=Q(n_any=0)),
+    )
+    units = pattern["units"] or 0
+    always, never = pattern["always"] or 0, pattern["never"] or 0
+    sometimes = units - always - never
+    t_pattern = Table(
+        f"Payment pattern, {start:%b %Y} to {period.month:%b %Y} ({n} months)",
+        ["Pattern", "Units", "Share %"],
+        [
+            ["Always paid in full", always, rate(always, units)],
+            ["Sometimes paid", sometimes, rate(sometimes, units)],
+            ["Never paid", never, rate(never, units)],
+        ],
+        footer=["Units billed", units, 100.0 if units else None],
+        chart={
+            "type": "doughnut",
+            "labels": ["Always", "Sometimes", "Never"],
+            "series": [{"label": "Units", "data": [always, sometimes, never]}],
+        },
+    )
+    # 3. New units (by survey month) and closed units (inactive, by their last bill month).
+    tz = timezone.get_current_timezone()
+    lo = timezone.make_aware(dt.datetime.combine(period.start, dt.time()))
+    hi = timezone.make_aware(dt.datetime.combine(month_add(period.end, 1), dt.time()))
+    new = Counter(
+        {
+            r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]: r["n"]
+            for r in scope.scoped(actor, SurveyUnit.objects.all(), "uc")
+            .filter(surveyed_at__gte=lo, surveyed_at__lt=hi, **place.filter_kwargs("uc"))
+            .annotate(m=TruncMonth("surveyed_at", tzinfo=tz))
+            .values("m")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+    )
+    closed = Counter(
+        scope.scoped(actor, Bill.objects.all(), "unit__uc")
+        .filter(unit__is_active=False, **place.filter_kwargs("unit__uc"))
+        .values("unit_id")
+        .annotate(last=Max("month"))
+        .order_by()
+        .values_list("last", flat=True)
+    )
+    flow_rows = [[f"{m:%Y-%m}", new.get(m, 0), closed.get(m, 0)] for m in period.months]
+    t_flow = Table(
+        "New and closed units",
+        ["Month", "New (surveyed)", "Closed (inactive, last billed)"],
+        flow_rows,
+        footer=["Total", sum(r[1] for r in flow_rows), sum(r[2] for r in flow_rows)],
+        chart={
+            "type": "bar",
+            "labels": [r[0] for r in flow_rows],
+            "series": [
+                {"label": "New", "data": [r[1] for r in flow_rows]},
+                {"label": "Closed", "data": [r[2] for r in flow_rows]},
+            ],
+        },
+    )
+    filters = [
+        *_base_filters(place, period),
+        ("Pattern window", f"{n} months to {period.month:%Y-%m}"),
+    ]
+    return Result([t_units, t_pattern, t_flow], filters, period, place, {"months": n})
+
+
+def staff_performance(actor: Any, data: QueryDict) -> Result:
+    """Per agent and supervisor in scope: visits, approvals, tickets, collection in their UCs."""
+    from suthra.tickets.models import Ticket, TicketStatus
+    from suthra.visits.models import ComplianceVisit, VisitStatus
+
+    place = place_param(actor, data)
+    period = _period(actor, data, place, span=1)
+    lo = timezone.make_aware(dt.datetime.combine(period.start, dt.time()))
+    hi = timezone.make_aware(dt.datetime.combine(month_add(period.end, 1), dt.time()))
+    ucs = {u.id: u for u in scope.visible_ucs(actor)}
+    if place.uc is not None:
+        ucs = {place.uc.id: place.uc}
+    elif place.city is not None:
+        ucs = {k: u for k, u in ucs.items() if u.city_id == place.city.id}
+    city_ids = {u.city_id for u in ucs.values()}
+    people = (
+        Staff.objects.filter(is_active=True)
+        .filter(
+            Q(role=Role.AGENT, ucs__id__in=sorted(ucs))
+            | Q(role=Role.SUPERVISOR, cities__id__in=sorted(city_ids))
+        )
+        .distinct()
+        .prefetch_related("ucs", "cities")
+        .order_by("role", "full_name")
+    )
+    visits: dict[int, Mapping[str, Any]] = {
+        r["staff_id"]: r
+        for r in scope.scoped(actor, ComplianceVisit.objects.all(), "unit__uc")
+        .filter(visited_at__gte=lo, visited_at__lt=hi, unit__uc_id__in=sorted(ucs))
+        .values("staff_id")
+        .annotate(n=Count("id"), ok=Count("id", filter=Q(status=VisitStatus.APPROVED)))
+        .order_by()
+    }
+    tickets = scope.scoped(actor, Ticket.objects.all(), "unit__uc").filter(
+        unit__uc_id__in=sorted(ucs)
+    )
+    raised = dict(
+        tickets.filter(created_at__gte=lo, created_at__lt=hi)
+        .values("reported_by_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("reported_by_id", "n")
+    )
+    decided = dict(
+        tickets.filter(decided_at__gte=lo, decided_at__lt=hi)
+        .exclude(status=TicketStatus.PENDING)
+        .values("decided_by_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("decided_by_id", "n")
+    )
+    money: dict[int, Totals] = defaultdict(Totals)
+    for row in (
+        scope.scoped(actor, MonthlyStat.objects.all(), "uc")
+        .filter(month__gte=period.start, month__lte=period.end, uc_id__in=sorted(ucs))
+        .values("uc_id")
+        .annotate(**SUMS)
+        .order_by()
+    ):
+        money[row["uc_id"]].add(row)
+    rows = []
+    for person in people:
+        if person.role == Role.AGENT:
+            mine = [u.id for u in person.ucs.all() if u.id in ucs]
+            area = ", ".join(ucs[i].name for i in mine)
+        else:
+            mine = [i for i, u in ucs.items() if u.city_id in {c.id for c in person.cities.all()}]
+            area = ", ".join(c.name for c in person.cities.all())
+        t = Totals()
+        for uc_id in mine:
+            t.merge(money[uc_id])
+        v = visits.get(person.id, {})
+        rows.append(
+            [
+                person.full_name or person.username,
+                person.get_role_display(),
+                area,
+                v.get("n", 0),
+                v.get("ok", 0),
+                raised.get(person.id, 0),
+                decided.get(person.id, 0),
+                t.billed,
+                t.collected,
+                t.rate_amount,
+            ]
+        )
+    table = Table(
+        "Staff performance",
+        [
+            "Staff",
+            "Role",
+            "Area",
+            "Visits",
+            "Visits approved",
+            "Tickets raised",
+            "Tickets decided",
+            "Billed in area (Rs)",
+            "Collected in area (Rs)",
+            "Rate %",
+        ],
+        rows,
+        first_num=3,
+        chart={
+            "type": "bar",
+            "labels": [r[0] for r in rows],
+            "series": [
+                {"label": "Visits", "data": [r[3] for r in rows]},
+                {"label": "Tickets raised", "data": [r[5] for r in rows]},
+            ],
+        },
+    )
+    return Result([table], _base_filters(place, period), period, place)
+
+
+REPORTS: dict[str, Spec] = {
+    s.slug: s
+    for s in (
+        Spec(
+            "collection",
+            "Collection",
+            "Billed, collected and collection rate by city, UC, month, status, business type "
+            "or size category.",
+            collection,
+            ("range", "place", "group", "status", "category", "business_type"),
+            COLLECTION_GROUPS,
+        ),
+        Spec(
+            "aging",
+            "Arrears aging",
+            "Bills and arrears by months owed (0–3, 3–6, 6–12, 12+), by city or UC.",
+            aging,
+            ("month", "place", "group"),
+            (("city", "City / tehsil"), ("uc", "Union council")),
+        ),
+        Spec(
+            "defaulters",
+            "Top defaulters",
+            "The units that owe the most in a month.",
+            defaulters,
+            ("month", "place", "limit"),
+        ),
+        Spec(
+            "consumers",
+            "Consumer analytics",
+            "Active and inactive units, who always / sometimes / never pays, new and closed units.",
+            consumers,
+            ("range", "place", "months"),
+        ),
+        Spec(
+            "staff",
+            "Staff performance",
+            "Visits, approvals, tickets and collection in each agent's UCs.",
+            staff_performance,
+            ("range", "place"),
+        ),
+    )
+}
+
+
+__all__ = ["REPORTS", "Result", "Spec", "Table", "month_param"]

@@ -1,0 +1,304 @@
+"""Reads for the dashboard: a handful of small queries over the summaries (suthra/stats).
+
+Every number starts from the actor's scoped summaries, so an agent's dashboard is their UCs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from suthra.accounts import scope
+from suthra.billing.models import BillStatus
+from suthra.reports.filters import Period, Place, month_add
+from suthra.stats.models import Aging, MonthlyStat, UnitStat
+
+# Annotation names differ from the summary fields they add up (Django forbids the clash).
+SUMS = {
+    "t_bills": Sum("bills"),
+    "t_fees": Sum("fees"),
+    "t_arrears": Sum("arrears"),
+    "t_collected": Sum("collected"),
+    "t_outstanding": Sum("outstanding"),
+    "t_paid_bills": Sum("bills", filter=Q(status=BillStatus.PAID)),
+}
+FIELDS = ("bills", "fees", "arrears", "collected", "outstanding", "paid_bills")
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A percentage with one decimal, or None when there is nothing to divide by."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass
+class Totals:
+    bills: int = 0
+    fees: int = 0
+    arrears: int = 0
+    collected: int = 0
+    outstanding: int = 0
+    paid_bills: int = 0
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any] | None) -> Totals:
+        totals = cls()
+        if row:
+            totals.add(row)
+        return totals
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        """Add a row annotated with ``SUMS``."""
+        for k in FIELDS:
+            setattr(self, k, getattr(self, k) + (row.get(f"t_{k}") or 0))
+
+    def merge(self, other: Totals) -> None:
+        for k in FIELDS:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    @property
+    def billed(self) -> int:
+        return self.fees + self.arrears
+
+    @property
+    def rate_amount(self) -> float | None:
+        return rate(self.collected, self.billed)
+
+    @property
+    def rate_count(self) -> float | None:
+        return rate(self.paid_bills, self.bills)
+
+
+def monthly_stats(actor: Any, place: Place) -> QuerySet[MonthlyStat]:
+    """The actor's summaries, limited to the picked city or UC."""
+    return scope.scoped(actor, MonthlyStat.objects.all(), "uc").filter(**place.filter_kwargs("uc"))
+
+
+def latest_month(actor: Any, place: Place) -> dt.date | None:
+    return monthly_stats(actor, place).aggregate(m=Max("month"))["m"]
+
+
+@dataclass
+class Kpi:
+    key: str
+    label: str
+    value: Any
+    previous: Any = None
+    kind: str = "number"  # "number", "money", "percent"
+    # True when a rise is good news (collection), False when it is bad (arrears), None: neutral.
+    up_is_good: bool | None = None
+    versus: str = "previous month"
+
+    @property
+    def delta(self) -> Any:
+        if self.value is None or self.previous is None:
+            return None
+        return round(self.value - self.previous, 1)
+
+    @property
+    def tone(self) -> str:
+        d = self.delta
+        if not d or self.up_is_good is None:
+            return "flat"
+        return "good" if (d > 0) == self.up_is_good else "bad"
+
+
+def _ticket_counts(actor: Any, place: Place, now: dt.datetime, month_start: dt.datetime) -> dict:
+    from suthra.tickets.models import Ticket, TicketStatus
+
+    pending = Q(status=TicketStatus.PENDING)
+    field_names = {f.name for f in Ticket._meta.get_fields()}
+    if "due_at" in field_names:
+        overdue = pending & Q(due_at__lt=now)
+    else:  # before the field-work issue added SLA due times
+        overdue = pending & Q(created_at__lt=now - dt.timedelta(days=7))
+    # Pending at the start of this month: raised before it, not decided before it.
+    was_pending = Q(created_at__lt=month_start) & (
+        Q(decided_at__isnull=True) | Q(decided_at__gte=month_start)
+    )
+    qs = scope.scoped(actor, Ticket.objects.all(), "unit__uc").filter(
+        **place.filter_kwargs("unit__uc")
+    )
+    return qs.aggregate(
+        pending=Count("id", filter=pending),
+        overdue=Count("id", filter=overdue),
+        pending_before=Count("id", filter=was_pending),
+    )
+
+
+def _visit_counts(actor: Any, place: Place, today: dt.date) -> dict:
+    from suthra.visits.models import ComplianceVisit
+
+    week_start = timezone.make_aware(
+        dt.datetime.combine(today - dt.timedelta(days=today.weekday()), dt.time())
+    )
+    last_week = week_start - dt.timedelta(days=7)
+    qs = scope.scoped(actor, ComplianceVisit.objects.all(), "unit__uc").filter(
+        visited_at__gte=last_week, **place.filter_kwargs("unit__uc")
+    )
+    return qs.aggregate(
+        this_week=Count("id", filter=Q(visited_at__gte=week_start)),
+        last_week=Count("id", filter=Q(visited_at__lt=week_start)),
+    )
+
+
+def dashboard(actor: Any, place: Place, period: Period, *, by_uc: bool) -> dict[str, Any]:
+    """Everything the dashboard shows, from about eight small queries. ``by_uc``: break the
+    month down by UC (one city in view) rather than by city. Any logged-in staff."""
+    stats = monthly_stats(actor, place)
+    # 1. Per month × status over the range and the KPI month with its previous month.
+    first = min(period.start, period.previous)
+    last = max(period.end, period.month)
+    by_month: dict[dt.date, Totals] = {}
+    status_mix: dict[int, int] = {s: 0 for s in BillStatus.values}
+    rows: Iterable[Mapping[str, Any]] = (
+        stats.filter(month__gte=first, month__lte=last)
+        .values("month", "status")
+        .annotate(**SUMS)
+        .order_by()
+    )
+    for row in rows:
+        by_month.setdefault(row["month"], Totals()).add(row)
+        if row["month"] == period.month:
+            status_mix[row["status"]] += row["t_bills"] or 0
+    cur = by_month.get(period.month, Totals())
+    prev = by_month.get(period.previous, Totals())
+    trend = [(m, by_month.get(m, Totals())) for m in period.months]
+
+    # 2. The KPI month by city (or by UC inside one city) for the drill-down.
+    if by_uc or place.city is not None:
+        group, label = "uc_id", "uc__name"
+    else:
+        group, label = "uc__city_id", "uc__city__name"
+    breakdown: dict[int, tuple[str, Totals]] = {}
+    for row in (
+        stats.filter(month=period.month).values(group, label).annotate(**SUMS).order_by(label)
+    ):
+        breakdown.setdefault(row[group], (row[label], Totals()))[1].add(row)
+
+    # 3. Arrears aging of the KPI month.
+    aging = {a: {"bills": 0, "arrears": 0} for a in Aging.values if a != Aging.NONE}
+    for age_row in (
+        stats.filter(month=period.month, aging__gt=Aging.NONE)
+        .values("aging")
+        .annotate(n=Sum("bills"), amount=Sum("arrears"))
+        .order_by()
+    ):
+        aging[age_row["aging"]] = {"bills": age_row["n"] or 0, "arrears": age_row["amount"] or 0}
+
+    # 4. Units, tickets and visits.
+    units = (
+        scope.scoped(actor, UnitStat.objects.all(), "uc")
+        .filter(**place.filter_kwargs("uc"))
+        .aggregate(active=Sum("active"), inactive=Sum("inactive"))
+    )
+    now = timezone.now()
+    month_start = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate().replace(day=1), dt.time())
+    )
+    tickets = _ticket_counts(actor, place, now, month_start)
+    visits = _visit_counts(actor, place, timezone.localdate())
+
+    kpis = [
+        Kpi("units_active", "Active units", units["active"] or 0),
+        Kpi("units_inactive", "Inactive units", units["inactive"] or 0),
+        Kpi("bills", "Bills this month", cur.bills, prev.bills),
+        Kpi("billed", "Amount billed", cur.billed, prev.billed, "money"),
+        Kpi("collected", "Amount collected", cur.collected, prev.collected, "money", True),
+        Kpi(
+            "rate_amount",
+            "Collection rate (amount)",
+            cur.rate_amount,
+            prev.rate_amount,
+            "percent",
+            True,
+        ),
+        Kpi(
+            "rate_count",
+            "Collection rate (bills paid)",
+            cur.rate_count,
+            prev.rate_count,
+            "percent",
+            True,
+        ),
+        Kpi("outstanding", "Outstanding", cur.outstanding, prev.outstanding, "money", False),
+        Kpi("arrears", "Total arrears", cur.arrears, prev.arrears, "money", False),
+        Kpi(
+            "tickets_pending",
+            "Tickets pending",
+            tickets["pending"],
+            tickets["pending_before"],
+            up_is_good=False,
+            versus="start of this month",
+        ),
+        Kpi("tickets_overdue", "Tickets overdue", tickets["overdue"], up_is_good=False),
+        Kpi(
+            "visits_week",
+            "Visits this week",
+            visits["this_week"],
+            visits["last_week"],
+            up_is_good=True,
+            versus="last week",
+        ),
+    ]
+    return {
+        "kpis": kpis,
+        "current": cur,
+        "previous": prev,
+        "trend": trend,
+        "status_mix": [(BillStatus(s).label, n) for s, n in status_mix.items()],
+        "breakdown": [
+            {"id": key, "name": name, "totals": t} for key, (name, t) in breakdown.items()
+        ],
+        "breakdown_level": "uc" if group == "uc_id" else "city",
+        "aging": [(Aging(a).label, v["bills"], v["arrears"]) for a, v in aging.items()],
+    }
+
+
+def chart_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of the dashboard's charts, for ``json_script`` (tables show the same)."""
+    return {
+        "trend": {
+            "labels": [f"{m:%b %Y}" for m, _ in data["trend"]],
+            "billed": [t.billed for _, t in data["trend"]],
+            "collected": [t.collected for _, t in data["trend"]],
+            "rate": [t.rate_amount for _, t in data["trend"]],
+        },
+        "breakdown": {
+            "labels": [b["name"] for b in data["breakdown"]],
+            "rate": [b["totals"].rate_amount for b in data["breakdown"]],
+        },
+        "status": {
+            "labels": [label for label, _ in data["status_mix"]],
+            "bills": [n for _, n in data["status_mix"]],
+        },
+        "aging": {
+            "labels": [label for label, _, _ in data["aging"]],
+            "arrears": [amount for _, _, amount in data["aging"]],
+        },
+    }
+
+
+def recent_imports(actor: Any, limit: int = 5) -> list[Any]:
+    """Latest import batches (MANAGER and up; imports are not geographic)."""
+    from suthra.imports.models import ImportBatch
+
+    if not actor.at_least("MANAGER"):
+        return []
+    return list(ImportBatch.objects.select_related("created_by").order_by("-id")[:limit])
+
+
+def activity(actor: Any, limit: int = 10) -> list[Any]:
+    """The field-work issue's activity feed, when it is installed."""
+    try:
+        from suthra.notifications.selectors import activity_for
+    except ImportError:
+        return []
+    return list(activity_for(actor, limit=limit))
+
+
+__all__ = ["dashboard", "chart_data", "recent_imports", "activity", "latest_month", "month_add"]

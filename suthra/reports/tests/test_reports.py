@@ -1,0 +1,194 @@
+"""Reports: numbers, scope, bad input and every export format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from suthra.billing.models import BillStatus
+from suthra.core.models import AuditEvent
+from suthra.core.testing import make_bill, make_unit
+from suthra.locations.models import City, UnionCouncil
+from suthra.stats.services import stats_refresh
+
+NOV = dt.date(2025, 11, 1)
+OCT = dt.date(2025, 10, 1)
+SLUGS = ["collection", "aging", "defaulters", "consumers", "staff"]
+
+
+@pytest.fixture
+def data(world):
+    a1 = make_unit(world.uc_a, consumer_name="=HYPERLINK(evil)")
+    a2 = make_unit(world.uc_a, is_active=False)
+    b1 = make_unit(world.uc_b)
+    c1 = make_unit(world.uc_c, consumer_name="Multan Trader")
+    make_bill(a1, OCT, fee=300, paid=300)
+    make_bill(a1, NOV, fee=300, arrears=0, paid=300)
+    make_bill(a2, OCT, fee=300)
+    make_bill(a2, NOV, fee=300, arrears=2000)  # 6.7 months owed → 6–12
+    make_bill(b1, NOV, fee=1000, arrears=500, paid=500)
+    make_bill(c1, NOV, fee=5000, arrears=60000)  # 12 months → 6–12 inclusive
+    stats_refresh()
+    return world
+
+
+def get(client, slug, **params):
+    return client.get(reverse(f"reports:{slug}"), params)
+
+
+@pytest.mark.django_db
+def test_collection_by_city_totals(data, login):
+    client = login(data.head)
+    r = get(client, "collection", **{"from": "2025-10", "to": "2025-11", "group": "city"})
+    assert r.status_code == 200
+    rows = {row[0]: row for row in r.context["result"].tables[0].rows}
+    # Lahore: bills a1×2, a2×2, b1 → billed 300+300+300+2300+1500, collected 300+300+500.
+    assert rows["Lahore"][1:4] == [5, 4700, 1100]
+    assert rows["Multan"][1:4] == [1, 65000, 0]
+    footer = r.context["result"].tables[0].footer
+    assert footer[1:4] == [6, 69700, 1100]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("group", ["city", "uc", "month", "status", "business_type", "category"])
+def test_collection_every_grouping_adds_up(data, login, group):
+    r = get(login(data.manager), "collection", group=group, **{"from": "2025-10", "to": "2025-11"})
+    assert r.status_code == 200
+    table = r.context["result"].tables[0]
+    assert sum(row[1] for row in table.rows) == 6
+    assert table.footer[2] == 69700
+
+
+@pytest.mark.django_db
+def test_supervisor_reports_cover_their_city_only(data, login):
+    client = login(data.supervisor)
+    for slug in SLUGS:
+        r = get(client, slug, month="2025-11", **{"from": "2025-10", "to": "2025-11"})
+        assert r.status_code == 200, slug
+        text = r.content.decode()
+        assert "Multan" not in text.replace("supervisor_multan", ""), slug
+        assert "UC-Bosan" not in text, slug
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SLUGS)
+def test_out_of_scope_filter_is_404_and_agent_is_403(data, login, slug):
+    assert get(login(data.supervisor), slug, uc=data.uc_c.id).status_code == 404
+    assert get(login(data.manager_multan), slug, city=data.lahore.id).status_code == 404
+    assert get(login(data.agent_a), slug).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [{"group": "nope"}, {"status": "7"}, {"from": "2025-99"}, {"format": "doc"}, {"limit": "0"}],
+)
+def test_bad_report_input_is_400(data, login, query):
+    slug = "defaulters" if "limit" in query else "collection"
+    assert get(login(data.head), slug, **query).status_code == 400
+
+
+@pytest.mark.django_db
+def test_aging_buckets(data, login):
+    r = get(login(data.head), "aging", month="2025-11", group="uc")
+    rows = {row[0]: row for row in r.context["result"].tables[0].rows}
+    # Columns: name, then (bills, arrears) for 0–3, 3–6, 6–12, 12+, then the total.
+    assert rows["UC-Ravi"][1:] == [0, 0, 0, 0, 1, 2000, 0, 0, 2000]
+    assert rows["UC-Shalimar"][1:3] == [1, 500]
+    assert rows["UC-Bosan"][5:7] == [1, 60000]
+
+
+@pytest.mark.django_db
+def test_top_defaulters_order_and_scope(data, login):
+    rows = get(login(data.head), "defaulters", month="2025-11").context["result"].tables[0].rows
+    assert [r[-1] for r in rows] == [65000, 2300, 1000]
+    rows = get(login(data.supervisor), "defaulters", month="2025-11").context["result"]
+    assert [r[-1] for r in rows.tables[0].rows] == [2300, 1000]
+
+
+@pytest.mark.django_db
+def test_consumer_analytics(data, login):
+    result = get(login(data.head), "consumers", month="2025-11", months=2).context["result"]
+    units, pattern, flow = result.tables
+    assert units.footer[1:4] == [3, 1, 4]
+    patterns = {row[0]: row[1] for row in pattern.rows}
+    # a1 paid both months in full; b1 paid part; a2 and c1 never paid.
+    assert patterns == {"Always paid in full": 1, "Sometimes paid": 1, "Never paid": 2}
+    # a2 is inactive and was last billed in November.
+    assert {row[0]: row[2] for row in flow.rows}.get("2025-11") == 1
+
+
+@pytest.mark.django_db
+def test_staff_performance(data, login):
+    from django.utils import timezone
+
+    from suthra.visits.models import ComplianceVisit, VisitOutcome
+
+    unit = make_unit(data.uc_a)
+    ComplianceVisit.objects.create(
+        staff=data.agent_a, unit=unit, visited_at=timezone.now(), outcome=VisitOutcome.REFUSED
+    )
+    this_month = timezone.localdate().strftime("%Y-%m")
+    result = get(login(data.head), "staff", **{"from": this_month, "to": this_month})
+    rows = {r[0]: r for r in result.context["result"].tables[0].rows}
+    assert rows["Agent_A"][3] == 1
+    nov = get(login(data.head), "staff", **{"from": "2025-11", "to": "2025-11"})
+    rows = {r[0]: r for r in nov.context["result"].tables[0].rows}
+    assert rows["Agent_A"][7:9] == [2600, 300]  # UC A billed / collected in November
+    assert rows["Supervisor"][7] == 2600 + 1500
+
+
+@pytest.mark.django_db
+def test_report_exports_csv_xlsx_pdf_are_audited(data, login):
+    client = login(data.head)
+    base = {"from": "2025-10", "to": "2025-11", "group": "uc"}
+    csv = client.get(reverse("reports:collection"), {**base, "format": "csv"})
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    body = b"".join(csv.streaming_content).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("Union council,Bills,Billed")
+    assert "UC-Ravi" in body
+    xlsx = client.get(reverse("reports:collection"), {**base, "format": "xlsx"})
+    ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0][0] == "Union council"
+    assert any(row[0] == "UC-Ravi" for row in values)
+    pdf = client.get(reverse("reports:consumers"), {"month": "2025-11", "format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
+    assert "Consumer analytics" in text and "Suthra Punjab" in text
+    assert "Head" in text  # the user who made it
+    assert "Filters" in text and "Always paid in full" in text
+    events = AuditEvent.objects.filter(action="export.report")
+    assert sorted(events.values_list("changes__format", flat=True)) == ["csv", "pdf", "xlsx"]
+
+
+@pytest.mark.django_db
+def test_pdf_shapes_urdu_city_names(world, login):
+    city = City.objects.create(name="لاہور کینٹ")
+    uc = UnionCouncil.objects.create(city=city, name="یونین کونسل ۱")
+    make_bill(make_unit(uc), NOV, fee=300)
+    stats_refresh()
+    pdf = login(world.head).get(
+        reverse("reports:collection"), {"from": "2025-11", "to": "2025-11", "format": "pdf"}
+    )
+    text = PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages[0].extract_text()
+    # Shaped glyphs come back as the same letters (in visual order for RTL runs).
+    assert "لاہور" in text or "روہال" in text
+    assert "Collection" in text
+
+
+@pytest.mark.django_db
+def test_reports_index_lists_reports_and_exports(world, login):
+    r = login(world.supervisor).get(reverse("reports:index"))
+    text = r.content.decode()
+    for slug in SLUGS:
+        assert reverse(f"reports:{slug}") in text
+    assert "kind=payments" in text and "kind=audit" not in text
+    assert BillStatus.PAID  # imported for readability of fixtures
