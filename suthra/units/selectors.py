@@ -1,0 +1,311 @@
+"""Reads of units: the UC browser, one-box search, the unit page and the UC map.
+
+Every selector takes ``actor=`` and starts from the actor's scoped queryset
+(``suthra.accounts.scope``); anything outside the actor's geography is invisible (a 404 for
+single objects). Any logged-in staff member may call them.
+
+The unit page reads bills, visits and tickets of one unit: those apps depend on units, but a
+unit's history is part of the unit page, so it is read here through the same scope (path
+``"unit__uc"``), never through an unscoped manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from suthra.accounts import scope
+from suthra.billing.models import Bill, BillStatus
+from suthra.core.models import AuditEvent
+from suthra.locations.models import UnionCouncil
+from suthra.units.models import SurveyUnit
+from suthra.units.phone import try_normalise_mobile
+
+# --- search ----------------------------------------------------------------------------------
+SEARCH_FIELDS = [
+    "survey_id",
+    "consumer_name",
+    "billing_name",
+    "mobile",
+    "billing_mobile",
+    "address",
+    "billing_address",
+]
+MIN_SEARCH_CHARS = 3
+PSID_RE = re.compile(r"\d{17}")
+SURVEY_ID_RE = re.compile(r"[A-Za-z]{1,4}-[A-Za-z]{1,6}-\d{1,10}|[A-Za-z0-9]+-\d+")
+
+
+class SearchText(Func):
+    """``lower(survey_id || ' ' || consumer_name || ' ' || ...)`` — one searchable string.
+
+    On PostgreSQL one trigram GIN index over exactly this expression (migration 0002) serves
+    partial, case-insensitive matches on every name, mobile and address, in any script. The SQL
+    uses ``||`` (immutable, so indexable); the columns are NOT NULL, so nothing is lost.
+    """
+
+    template = "LOWER(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+
+def search_expression() -> SearchText:
+    return SearchText(*[F(name) for name in SEARCH_FIELDS])
+
+
+@dataclass
+class SearchQuery:
+    """What the one search box understood: the text, and the mobile/PSID it recognised."""
+
+    text: str
+    mobile: str | None = None
+    psid: int | None = None
+    too_short: bool = False
+
+
+def parse_search(raw: str) -> SearchQuery:
+    text = " ".join((raw or "").split())[:100]
+    query = SearchQuery(text=text)
+    compact = re.sub(r"[\s\-]", "", text)
+    if PSID_RE.fullmatch(compact):
+        query.psid = int(compact)
+    query.mobile = try_normalise_mobile(text)
+    query.too_short = len(text) < MIN_SEARCH_CHARS and not query.mobile
+    return query
+
+
+def unit_search(*, actor: Any, query: SearchQuery) -> QuerySet[SurveyUnit]:
+    """Units in the actor's scope matching the search box: survey id, PSID, mobile (any
+    spelling), consumer or billing name (partial, any case, Urdu too) or address."""
+    units = scope.scoped(actor, SurveyUnit.objects.all(), "uc")
+    if query.too_short or not query.text:
+        return units.none()
+    condition = Q(survey_id__iexact=query.text)
+    if query.psid is not None:
+        # The bill's own scope is the unit's: the scoped unit queryset below still applies.
+        condition |= Q(pk__in=Bill.objects.filter(psid=query.psid).values("unit_id"))
+    needle = (query.mobile or query.text).lower()
+    condition |= Q(search_text__contains=needle)
+    return units.annotate(search_text=search_expression()).filter(condition)
+
+
+# --- browse ----------------------------------------------------------------------------------
+SORTS: dict[str, list[str]] = {
+    "name": ["consumer_name"],
+    "-name": ["-consumer_name"],
+    "arrears": ["cur_arrears"],
+    "-arrears": ["-cur_arrears"],
+    "surveyed": ["surveyed_key"],
+    "-surveyed": ["-surveyed_key"],
+    "survey_id": ["survey_id"],
+}
+NO_BILL = "none"
+# Units without a survey time sort first (oldest) under "surveyed".
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class BrowseFilters:
+    """Filters of the UC browser (already validated by ``forms.BrowseForm``)."""
+
+    business_type: int | None = None
+    category: int | None = None
+    active: bool | None = None
+    # A BillStatus value, or NO_BILL for units without a bill in the current month.
+    status: int | str | None = None
+    arrears_above: int | None = None
+    surveyed_from: dt.date | None = None
+    surveyed_to: dt.date | None = None
+    sort: str = "name"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def current_month(*, uc: UnionCouncil) -> dt.date | None:
+    """The latest billing month with bills in this UC ("the current bill" of the browser)."""
+    value: dt.date | None = Bill.objects.filter(unit__uc=uc).aggregate(m=Max("month"))["m"]
+    return value
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def unit_browse(
+    *, actor: Any, uc: UnionCouncil, filters: BrowseFilters, month: dt.date | None
+) -> QuerySet[SurveyUnit]:
+    """The units of one UC (which must be in the actor's scope), each with its bill of
+    ``month`` (``cur_*`` annotations; none when it has no bill that month), filtered."""
+    units = scope.scoped(actor, SurveyUnit.objects.filter(uc=uc), "uc")
+    units = units.select_related("business_type").annotate(
+        cur=FilteredRelation("bills", condition=Q(bills__month=month)),
+        cur_psid=F("cur__psid"),
+        cur_status=F("cur__status"),
+        cur_fee=F("cur__monthly_fee"),
+        cur_paid=F("cur__paid_amount"),
+        cur_arrears=Coalesce(F("cur__arrears"), Value(0), output_field=IntegerField()),
+        surveyed_key=Coalesce(F("surveyed_at"), Value(EPOCH)),
+    )
+    return apply_filters(units, filters)
+
+
+def apply_filters(units: QuerySet[SurveyUnit], f: BrowseFilters) -> QuerySet[SurveyUnit]:
+    if f.business_type is not None:
+        units = units.filter(business_type_id=f.business_type)
+    if f.category is not None:
+        units = units.filter(category=f.category)
+    if f.active is not None:
+        units = units.filter(is_active=f.active)
+    if f.status == NO_BILL:
+        units = units.filter(**{"cur_psid__isnull": True})
+    elif f.status is not None:
+        units = units.filter(**{"cur_status": f.status})
+    if f.arrears_above is not None:
+        units = units.filter(**{"cur_arrears__gt": f.arrears_above})
+    if f.surveyed_from is not None:
+        units = units.filter(surveyed_at__gte=_day_start(f.surveyed_from))
+    if f.surveyed_to is not None:
+        units = units.filter(surveyed_at__lt=_day_start(f.surveyed_to + dt.timedelta(days=1)))
+    return units
+
+
+# --- the unit page ---------------------------------------------------------------------------
+def unit_get(*, actor: Any, pk: Any) -> SurveyUnit:
+    """One unit in the actor's scope, or 404 (missing and out of scope look the same)."""
+    return scope.get_or_404(
+        actor, SurveyUnit.objects.select_related("uc__city", "business_type"), "uc", pk=pk
+    )
+
+
+@dataclass
+class BillRow:
+    bill: Bill
+    balance: int
+
+
+def unit_bills(*, actor: Any, unit: SurveyUnit, limit: int = 36) -> list[BillRow]:
+    """The unit's latest ``limit`` bills, newest first, each with the running balance:
+    what the unit owed after that bill's payment (its arrears carried in + fee − paid)."""
+    bills = list(
+        scope.scoped(actor, Bill.objects.filter(unit=unit), "unit__uc").order_by("-month")[:limit]
+    )
+    return [BillRow(bill=b, balance=b.balance) for b in bills]
+
+
+def unit_visits(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[Any]:
+    from suthra.visits.models import ComplianceVisit
+
+    qs = scope.scoped(actor, ComplianceVisit.objects.filter(unit=unit), "unit__uc")
+    return list(qs.select_related("staff").order_by("-visited_at")[:limit])
+
+
+def unit_tickets(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[Any]:
+    from suthra.tickets.models import Ticket
+
+    qs = scope.scoped(actor, Ticket.objects.filter(unit=unit), "unit__uc")
+    return list(qs.select_related("reported_by").order_by("-created_at")[:limit])
+
+
+def unit_audit(*, actor: Any, unit: SurveyUnit, limit: int = 50) -> list[AuditEvent]:
+    """Audit events about this unit. The caller has already checked the unit is in scope."""
+    qs = AuditEvent.objects.filter(object_type="unit", object_id=str(unit.pk))
+    events = list(qs.select_related("actor").order_by("-id")[:limit])
+    for event in events:
+        event.lines = describe_changes(event.changes)  # type: ignore[attr-defined]
+    return events
+
+
+def describe_changes(changes: Any) -> list[str]:
+    """``{"field": [before, after], "reason": "..."}`` as short human-readable lines."""
+    if not isinstance(changes, dict):
+        return [str(changes)]
+    lines = []
+    for key, value in changes.items():
+        if isinstance(value, list) and len(value) == 2:
+            before, after = ("—" if v in (None, "") else v for v in value)
+            lines.append(f"{key}: {before} → {after}")
+        elif value is not True:
+            lines.append(f"{key}: {value}")
+    return lines
+
+
+# --- map -------------------------------------------------------------------------------------
+MAP_MAX_POINTS = 5000
+
+
+def map_points(
+    *,
+    actor: Any,
+    uc: UnionCouncil,
+    bbox: tuple[float, float, float, float],
+    month: dt.date | None,
+    limit: int = MAP_MAX_POINTS,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Units of the UC inside ``bbox`` (south, west, north, east) with their current status;
+    at most ``limit`` points, and whether more were left out."""
+    south, west, north, east = bbox
+    units = scope.scoped(actor, SurveyUnit.objects.filter(uc=uc), "uc").filter(
+        lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east
+    )
+    rows = list(
+        units.annotate(
+            cur=FilteredRelation("bills", condition=Q(bills__month=month)),
+            st=F("cur__status"),
+        )
+        .order_by("pk")
+        .values_list("pk", "lat", "lon", "consumer_name", "billing_name", "st", "is_active")[
+            : limit + 1
+        ]
+    )
+    points = [
+        {
+            "id": pk,
+            "lat": lat,
+            "lon": lon,
+            "name": billing or name,
+            "s": status_key(st, active),
+        }
+        for pk, lat, lon, name, billing, st, active in rows[:limit]
+    ]
+    return points, len(rows) > limit
+
+
+def uc_bounds(*, actor: Any, uc: UnionCouncil) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around the UC's units with a position, or ``None``."""
+    from django.db.models import Min
+
+    units = scope.scoped(actor, SurveyUnit.objects.filter(uc=uc), "uc")
+    agg = units.aggregate(s=Min("lat"), w=Min("lon"), n=Max("lat"), e=Max("lon"))
+    if agg["s"] is None or agg["w"] is None:
+        return None
+    return agg["s"], agg["w"], agg["n"], agg["e"]
+
+
+def status_key(status: int | None, active: bool = True) -> str:
+    """A short colour key for a unit: inactive / nobill / unpaid / partial / paid."""
+    if not active:
+        return "inactive"
+    if status is None:
+        return "nobill"
+    keys: dict[int, str] = {
+        BillStatus.UNPAID: "unpaid",
+        BillStatus.PARTIAL: "partial",
+        BillStatus.PAID: "paid",
+    }
+    return keys.get(int(status), "nobill")

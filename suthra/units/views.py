@@ -1,0 +1,308 @@
+"""Unit pages: the UC browser and search, the unit page, edits, bulk activation and the UC map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from suthra.accounts import scope
+from suthra.accounts.decorators import role_required
+from suthra.accounts.models import Role
+from suthra.core.audit import client_ip
+from suthra.core.htmx import render_page
+from suthra.core.paging import count_hint, paginate
+from suthra.units import selectors, services
+from suthra.units.forms import ActiveForm, BillingForm, BrowseForm, BulkForm
+from suthra.units.models import SurveyUnit
+
+BULK_SAMPLE = 10
+
+
+def maybe_url(name: str, *args: Any) -> str | None:
+    """The URL of a page another app may or may not provide yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _decorate(units: Any) -> None:
+    # Display helpers computed once per row (no queries).
+    for u in units:
+        has_bill = getattr(u, "cur_psid", None) is not None
+        u.cur_due = (u.cur_fee or 0) + u.cur_arrears if has_bill else None
+        u.status_key = selectors.status_key(getattr(u, "cur_status", None), u.is_active)
+
+
+@login_required
+@require_GET
+def browse(request: HttpRequest) -> HttpResponse:
+    """Pick a city and UC, filter and page through its units; or search the whole scope."""
+    form = BrowseForm(request.GET)
+    ctx: dict[str, Any] = {"form": form, "cities": scope.visible_cities(request.user)}
+    if not form.is_valid():
+        ctx["ucs"] = []
+        return render_page(request, "units/browse.html", ctx, status=400)
+    data = form.cleaned_data
+    uc = scope.uc_or_404(request.user, data["uc"]) if data.get("uc") else None
+    if uc is None and not data.get("city"):
+        only = list(scope.visible_ucs(request.user)[:2])
+        uc = only[0] if len(only) == 1 else None
+    city_id = uc.city_id if uc else data.get("city")
+    ucs = scope.visible_ucs(request.user).filter(city_id=city_id) if city_id else []
+    ctx.update(uc=uc, city_id=city_id, ucs=ucs, query_string=request.GET.urlencode())
+    query = selectors.parse_search(data.get("q") or "")
+    filters = form.filters()
+    if query.text:
+        units = selectors.unit_search(actor=request.user, query=query)
+        if uc is not None:
+            units = units.filter(uc=uc)
+        units = units.select_related("uc", "business_type")
+        ctx.update(mode="search", search=query)
+        page = paginate(request, units, keys=["survey_id"], default_size=50)
+    elif uc is not None:
+        month = selectors.current_month(uc=uc)
+        units = selectors.unit_browse(actor=request.user, uc=uc, filters=filters, month=month)
+        page = paginate(request, units, keys=selectors.SORTS[filters.sort], default_size=100)
+        _decorate(page)
+        ctx.update(mode="browse", month=month)
+    else:
+        return render_page(request, "units/browse.html", {**ctx, "mode": "pick"})
+    ctx.update(page=page, count=count_hint(units, exact_up_to=2000))
+    staff: Any = request.user
+    if uc is not None and staff.at_least(Role.SUPERVISOR) and ctx["mode"] == "browse":
+        ctx["bulk_url"] = (
+            reverse("units:bulk", args=[uc.pk]) + "?" + _filter_query(request.GET.copy())
+        )
+    return render_page(request, "units/browse.html", ctx)
+
+
+def _filter_query(params: Any) -> str:
+    for key in ("cursor", "size", "q", "uc", "city", "sort"):
+        params.pop(key, None)
+    return str(params.urlencode())
+
+
+@login_required
+@require_GET
+def uc_options(request: HttpRequest) -> HttpResponse:
+    """The <option>s of the UC select for a city (htmx dependent select)."""
+    raw = request.GET.get("city", "")
+    ucs = scope.visible_ucs(request.user).filter(city_id=int(raw)) if raw.isdigit() else []
+    return render(request, "units/_uc_options.html", {"ucs": ucs})
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one unit: survey fields, photo, map pin, bills, visits, tickets, audit."""
+    unit = selectors.unit_get(actor=request.user, pk=pk)
+    visits = selectors.unit_visits(actor=request.user, unit=unit)
+    tickets = selectors.unit_tickets(actor=request.user, unit=unit)
+    for v in visits:
+        v.url = maybe_url("visits:detail", v.pk)
+    for t in tickets:
+        t.url = maybe_url("tickets:detail", t.pk)
+    ctx = {
+        "unit": unit,
+        "bills": selectors.unit_bills(actor=request.user, unit=unit),
+        "visits": visits,
+        "tickets": tickets,
+        "audit": selectors.unit_audit(actor=request.user, unit=unit),
+        "photo": _photo(unit),
+        "map_tiles": settings.MAP_TILE_URL,
+        "can_edit": getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR),
+        "active_form": ActiveForm(initial={"active": "0" if unit.is_active else "1"}),
+        "new_ticket_url": maybe_url("tickets:new", unit.pk),
+        "new_visit_url": maybe_url("visits:new", unit.pk),
+    }
+    return render(request, "units/detail.html", ctx)
+
+
+def _photo(unit: SurveyUnit) -> dict[str, str] | None:
+    ref = unit.photo_ref
+    if not ref:
+        return None
+    if ref.startswith(("http://", "https://")):
+        return {"kind": "link", "url": ref}
+    url = reverse("units:photo", args=[unit.pk])
+    return {"kind": "stored", "url": url}
+
+
+@login_required
+@require_GET
+def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The unit's stored photo (only for users who can see the unit)."""
+    from suthra.core.photos import photo_open
+
+    unit = selectors.unit_get(actor=request.user, pk=pk)
+    key = unit.photo_ref
+    if not key or key.startswith(("http://", "https://")):
+        raise Http404("No stored photo")
+    try:
+        handle = photo_open(key)
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise Http404("Photo missing from storage") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def edit_billing(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the billing name, mobile and address (SUPERVISOR and up)."""
+    unit = selectors.unit_get(actor=request.user, pk=pk)
+    if request.method == "POST":
+        form = BillingForm(request.POST)
+        if form.is_valid():
+            try:
+                services.unit_update_billing(
+                    actor=request.user,
+                    unit_id=unit.pk,
+                    ip=client_ip(request),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Billing details saved.")
+                return redirect("units:detail", pk=unit.pk)
+        status = 400
+    else:
+        form = BillingForm(
+            initial={
+                "billing_name": unit.billing_name_effective,
+                "billing_mobile": unit.billing_mobile_effective,
+                "billing_address": unit.billing_address_effective,
+            }
+        )
+        status = 200
+    return render(request, "units/billing_form.html", {"unit": unit, "form": form}, status=status)
+
+
+@role_required(Role.SUPERVISOR)
+@require_POST
+def set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Activate or deactivate one unit with a reason (SUPERVISOR and up)."""
+    unit = selectors.unit_get(actor=request.user, pk=pk)
+    form = ActiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose activate or deactivate and give a reason.")
+        return redirect("units:detail", pk=unit.pk)
+    services.unit_set_active(
+        actor=request.user,
+        unit_id=unit.pk,
+        active=form.cleaned_data["active"],
+        reason=form.cleaned_data["reason"],
+        ip=client_ip(request),
+    )
+    messages.success(
+        request, "Unit activated." if form.cleaned_data["active"] else "Unit deactivated."
+    )
+    return redirect("units:detail", pk=unit.pk)
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def bulk(request: HttpRequest, uc: int) -> HttpResponse:
+    """Bulk activate/deactivate the filtered units of a UC: preview (count + sample), then
+    confirm. The filters travel in the query string, the action and reason in the form."""
+    union_council = scope.uc_or_404(request.user, uc)
+    filter_form = BrowseForm(request.GET)
+    if not filter_form.is_valid():
+        raise BadRequest("The filters are not valid.")
+    filters = filter_form.filters()
+    month = selectors.current_month(uc=union_council)
+    units = selectors.unit_browse(
+        actor=request.user, uc=union_council, filters=filters, month=month
+    )
+    form = BulkForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        active = form.cleaned_data["active"]
+        targets = units.exclude(is_active=active)
+        total = targets.count()
+        if form.cleaned_data.get("confirm") and form.cleaned_data.get("expected") == total:
+            try:
+                done = services.unit_bulk_set_active(
+                    actor=request.user,
+                    unit_ids=list(targets.values_list("pk", flat=True)),
+                    active=active,
+                    reason=form.cleaned_data["reason"],
+                    ip=client_ip(request),
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                verb = "activated" if active else "deactivated"
+                messages.success(request, f"{done:,} units {verb}.")
+                back = reverse("units:browse") + "?" + urlencode({"uc": union_council.pk})
+                return redirect(back + "&" + _filter_query(request.GET.copy()))
+        sample = list(targets.order_by("consumer_name", "pk")[:BULK_SAMPLE])
+        preview = {"total": total, "sample": sample, "active": active}
+        form = BulkForm(
+            initial={
+                "active": "1" if active else "0",
+                "reason": form.cleaned_data["reason"],
+                "confirm": True,
+                "expected": total,
+            }
+        )
+    ctx = {
+        "uc": union_council,
+        "form": form,
+        "preview": preview,
+        "has_filters": filter_form.has_filters(),
+        "query": request.GET.urlencode(),
+        "back_url": reverse("units:browse") + "?" + request.GET.urlencode(),
+    }
+    return render(request, "units/bulk.html", ctx, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def uc_map(request: HttpRequest, uc: int) -> HttpResponse:
+    """A map of the UC's units coloured by the status of their current bill, clustered."""
+    union_council = scope.uc_or_404(request.user, uc)
+    ctx = {
+        "uc": union_council,
+        "bounds": selectors.uc_bounds(actor=request.user, uc=union_council),
+        "map_tiles": settings.MAP_TILE_URL,
+        "points_url": reverse("units:map_points", args=[union_council.pk]),
+        "detail_url": reverse("units:detail", args=[0]),
+    }
+    return render(request, "units/map.html", ctx)
+
+
+def _bbox(raw: str) -> tuple[float, float, float, float]:
+    try:
+        south, west, north, east = (float(x) for x in raw.split(","))
+    except ValueError as exc:
+        raise BadRequest("bbox must be south,west,north,east in degrees") from exc
+    if not (-90 <= south <= north <= 90 and -180 <= west <= east <= 180):
+        raise BadRequest("bbox is outside the world or upside down")
+    return south, west, north, east
+
+
+@login_required
+@require_GET
+def map_points(request: HttpRequest, uc: int) -> JsonResponse:
+    """JSON points of the UC's units inside ``?bbox=south,west,north,east`` (scoped)."""
+    union_council = scope.uc_or_404(request.user, uc)
+    bbox = _bbox(request.GET.get("bbox") or "-90,-180,90,180")
+    month = selectors.current_month(uc=union_council)
+    points, truncated = selectors.map_points(
+        actor=request.user, uc=union_council, bbox=bbox, month=month
+    )
+    return JsonResponse({"points": points, "truncated": truncated})
