@@ -10,7 +10,7 @@ import importlib
 
 import pytest
 from django.apps import apps
-from django.urls import get_resolver, reverse
+from django.urls import get_resolver, reverse, reverse_lazy
 from django.urls.resolvers import URLPattern, URLResolver
 
 from suthra.core.access import EXEMPT_PREFIXES, USER_ROLES, Case
@@ -45,6 +45,7 @@ def named_urls() -> set[str]:
 
 
 CASES = all_cases()
+LOGIN = reverse_lazy("accounts:login")
 
 
 def test_every_url_is_in_the_matrix():
@@ -64,6 +65,17 @@ def test_access_matrix(case: Case, world, client):
     url = reverse(case.url_name, kwargs=kwargs)
     data = case.data(world) if callable(case.data) else (case.data or {})
     failures = []
+    # Anonymous first: a public page answers as it does for staff; anything else sends the
+    # visitor to the login page (or refuses) and never shows data.
+    anonymous = getattr(client, case.method)(url, data)
+    if case.minimum == "PUBLIC":
+        if anonymous.status_code not in case.ok:
+            failures.append(f"anonymous: got {anonymous.status_code}, expected {case.ok}")
+    elif anonymous.status_code == 302:
+        if not anonymous["Location"].startswith(str(LOGIN)):
+            failures.append(f"anonymous: redirected to {anonymous['Location']}, not the login page")
+    elif anonymous.status_code not in (401, 403):
+        failures.append(f"anonymous: got {anonymous.status_code}, expected login redirect/401/403")
     for username in USER_ROLES:
         client.force_login(world.users[username])
         response = getattr(client, case.method)(url, data)
@@ -71,8 +83,4 @@ def test_access_matrix(case: Case, world, client):
         if response.status_code not in expected:
             failures.append(f"{username}: got {response.status_code}, expected {expected}")
         client.logout()
-    if case.minimum != "PUBLIC":
-        anonymous = getattr(client, case.method)(url, data)
-        if anonymous.status_code not in (302, 401, 403):
-            failures.append(f"anonymous: got {anonymous.status_code}")
     assert not failures, f"{case.url_name} {url}: " + "; ".join(failures)
