@@ -13,7 +13,16 @@ from ninja import NinjaAPI, Swagger
 
 from suthra.api import errors
 from suthra.api.auth import StaffSessionAuth, TokenAuth
-from suthra.api.endpoints import billing, imports, me, tickets, units, visits
+from suthra.api.endpoints import (
+    billing,
+    dashboard,
+    imports,
+    me,
+    notifications,
+    tickets,
+    units,
+    visits,
+)
 from suthra.api.throttle import TokenThrottle
 
 # URL names live in this namespace ("api:units_list"); suthra/core/access.py exempts it from the
@@ -44,3 +53,5 @@ api.add_router("", billing.router)
 api.add_router("", tickets.router)
 api.add_router("", visits.router)
 api.add_router("", imports.router)
+api.add_router("", dashboard.router)
+api.add_router("", notifications.router)

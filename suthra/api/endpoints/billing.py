@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,8 +12,8 @@ from ninja import Field, Path, Query, Router, Schema
 from suthra.accounts import scope
 from suthra.api.auth import require_role
 from suthra.api.paging import PageParams, cursor_page
-from suthra.api.schemas import PageMeta, responses
-from suthra.billing.models import Bill
+from suthra.api.schemas import PageMeta, one_of, responses
+from suthra.billing.models import Bill, BillStatus, PaymentChannel
 from suthra.units.models import SurveyUnit
 
 router = Router(tags=["bills"])
@@ -21,6 +21,10 @@ router = Router(tags=["bills"])
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 PSID_PATTERN = r"^[1-9]\d{0,17}$"
 MAX_AMOUNT = 2_000_000_000
+StatusChoice = Annotated[int, one_of(BillStatus.values, "0 unpaid, 1 partly paid, 2 paid")]
+ChannelChoice = Annotated[
+    int, one_of(PaymentChannel.values, "Payment channel (see PaymentChannel)")
+]
 
 
 class BillOut(Schema):
@@ -47,7 +51,7 @@ class BillPage(PageMeta):
 class BillFilters(Schema):
     month_from: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYY-MM")
     month_to: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYY-MM")
-    status: Literal[0, 1, 2] | None = None
+    status: StatusChoice | None = None
     city: int | None = Field(None, ge=1, le=32767)
     uc: int | None = Field(None, ge=1, le=32767)
     due_min: int | None = Field(None, ge=0, le=MAX_AMOUNT)
@@ -60,7 +64,7 @@ class BillFilters(Schema):
 class PaymentFilters(Schema):
     paid_from: dt.date | None = None
     paid_to: dt.date | None = None
-    channel: int | None = Field(None, ge=0, le=9)
+    channel: ChannelChoice | None = None
     city: int | None = Field(None, ge=1, le=32767)
     uc: int | None = Field(None, ge=1, le=32767)
     amount_min: int | None = Field(None, ge=0, le=MAX_AMOUNT)

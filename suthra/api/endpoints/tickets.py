@@ -1,30 +1,50 @@
-"""Tickets: list and detail in scope; create and decide go through the tickets service."""
+"""Tickets: list, detail, raise and decide. Writes go through ``suthra.tickets.services``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from suthra.accounts import scope
+from suthra.api.auth import require_role
+from suthra.api.forms_bridge import cleaned
 from suthra.api.paging import PageParams, cursor_page
-from suthra.api.schemas import PageMeta, responses
-from suthra.tickets.models import Ticket
+from suthra.api.schemas import PageMeta, one_of, responses
+from suthra.tickets import selectors, services
+from suthra.tickets.forms import TicketForm
+from suthra.tickets.models import Ticket, TicketType
+from suthra.units.models import SurveyUnit
 
 router = Router(tags=["tickets"])
+
+TypeChoice = Annotated[
+    int,
+    one_of(
+        TicketType.values,
+        "1 wrong bill, 2 business closed, 3 name/mobile change, 4 duplicate unit, "
+        "5 unit not found, 9 other",
+    ),
+]
 
 
 class TicketOut(Schema):
     id: int
     unit_id: int
     survey_id: str
-    type: int
+    type: int = Field(
+        description="1 wrong bill, 2 business closed, 3 name/mobile change, "
+        "4 duplicate unit, 5 unit not found, 9 other"
+    )
     type_label: str
     description: str
+    new_name: str
+    new_mobile: str
     status: str
+    escalation_level: int
+    due_at: dt.datetime | None
     reported_by: str
     created_at: dt.datetime
     decided_at: dt.datetime | None
@@ -37,11 +57,28 @@ class TicketPage(PageMeta):
 
 
 class TicketFilters(Schema):
+    queue: Literal["mine", "area", "overdue"] = Field(
+        "area",
+        description="mine: raised by me (agents) or waiting for my level (supervisors and up); "
+        "area: every ticket in my area; overdue: pending past the SLA.",
+    )
     status: Literal["PENDING", "APPROVED", "REJECTED"] | None = None
-    type: Literal[1, 2, 3, 4, 5, 9] | None = None
-    unit: int | None = Field(None, ge=1, le=2**31 - 1)
+    type: TypeChoice | None = None
     uc: int | None = Field(None, ge=1, le=32767)
-    mine: bool = Field(False, description="Only tickets I raised.")
+    unit: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class TicketIn(Schema):
+    unit_id: int = Field(..., ge=1, le=2**31 - 1)
+    type: TypeChoice
+    description: str = Field(..., min_length=1, max_length=2000)
+    new_name: str = Field("", max_length=120, description="For a name/mobile change.")
+    new_mobile: str = Field("", max_length=20, description="For a name/mobile change.")
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str = Field(..., min_length=1, max_length=2000)
 
 
 def ticket_row(t: Ticket) -> dict[str, Any]:
@@ -52,7 +89,11 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
         "type": t.type,
         "type_label": str(t.get_type_display()),
         "description": t.description,
+        "new_name": t.new_name,
+        "new_mobile": t.new_mobile,
         "status": t.status,
+        "escalation_level": t.escalation_level,
+        "due_at": t.due_at,
         "reported_by": t.reported_by.username,
         "created_at": t.created_at,
         "decided_at": t.decided_at,
@@ -61,27 +102,25 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
     }
 
 
-def _tickets(actor: Any) -> QuerySet[Ticket]:
-    qs = Ticket.objects.select_related("unit", "reported_by", "decided_by")
-    return scope.scoped(actor, qs, "unit__uc")
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    qs = selectors.tickets_visible(request.user).select_related("unit", "reported_by", "decided_by")
+    return scope.get_or_404(request.user, qs, "unit__uc", pk=ticket_id)
 
 
 @router.get("/tickets", response=responses(TicketPage), operation_id="tickets_list")
 def tickets_list(
     request: HttpRequest, filters: Query[TicketFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    """Tickets on units in the caller's scope, newest first."""
-    qs = _tickets(request.user)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.type is not None:
-        qs = qs.filter(type=filters.type)
+    """Tickets on units in the caller's area (the queues of the tickets page), newest first."""
+    qs = selectors.ticket_queue(
+        actor=request.user,
+        queue=filters.queue,
+        status=filters.status,
+        type=filters.type,
+        uc_id=filters.uc,
+    ).select_related("decided_by")
     if filters.unit is not None:
         qs = qs.filter(unit_id=filters.unit)
-    if filters.uc is not None:
-        qs = qs.filter(unit__uc_id=filters.uc)
-    if filters.mine:
-        qs = qs.filter(reported_by=request.user)  # type: ignore[misc]
     return cursor_page(qs, keys=["-id"], params=page, row=ticket_row)
 
 
@@ -89,6 +128,43 @@ def tickets_list(
 def tickets_detail(
     request: HttpRequest, ticket_id: int = Path(..., ge=1, le=2**31 - 1)
 ) -> dict[str, Any]:
-    """One ticket; 404 when its unit is outside the caller's scope."""
-    ticket = scope.get_or_404(request.user, _tickets(request.user), "unit__uc", pk=ticket_id)
-    return ticket_row(ticket)
+    """One ticket; 404 when its unit is outside the caller's area."""
+    return ticket_row(_ticket(request, ticket_id))
+
+
+@router.post("/tickets", response=responses(TicketOut, status=201), operation_id="tickets_create")
+def tickets_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+    """Raise a ticket on a unit in the caller's area (any staff). It is routed to the
+    supervisors of the unit's city and escalates after its SLA."""
+    unit = scope.get_or_404(
+        request.user, SurveyUnit.objects.select_related("uc"), "uc", pk=payload.unit_id
+    )
+    data = cleaned(TicketForm(payload.dict()))
+    ticket = services.ticket_raise(
+        actor=request.user,  # type: ignore[arg-type]
+        unit=unit,
+        type=data["type"],
+        description=data["description"],
+        new_name=data.get("new_name", ""),
+        new_mobile=data.get("new_mobile", ""),
+    )
+    return Status(201, ticket_row(_ticket(request, ticket.pk)))
+
+
+@router.post(
+    "/tickets/{ticket_id}/decide", response=responses(TicketOut), operation_id="tickets_decide"
+)
+def tickets_decide(
+    request: HttpRequest, payload: DecisionIn, ticket_id: int = Path(..., ge=1, le=2**31 - 1)
+) -> dict[str, Any]:
+    """Approve or reject a pending ticket with a reason (SUPERVISOR and up, in their area).
+    Approving a name/mobile change or a closure applies it to the unit."""
+    require_role(request, "SUPERVISOR")
+    ticket = _ticket(request, ticket_id)
+    services.ticket_decide(
+        actor=request.user,  # type: ignore[arg-type]
+        ticket=ticket,
+        approve=payload.approve,
+        reason=payload.reason,
+    )
+    return ticket_row(_ticket(request, ticket_id))

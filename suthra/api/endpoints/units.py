@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -12,10 +12,12 @@ from ninja import Field, Path, Query, Router, Schema
 
 from suthra.accounts import scope
 from suthra.api.paging import PageParams, cursor_page
-from suthra.api.schemas import PageMeta, responses
-from suthra.units.models import SurveyUnit
+from suthra.api.schemas import PageMeta, one_of, responses
+from suthra.units.models import SizeCategory, SurveyUnit
 
 router = Router(tags=["units"])
+
+Category = Annotated[int, one_of(SizeCategory.values, "1 Small, 2 Medium, 3 Large")]
 
 
 class UnitOut(Schema):
@@ -53,7 +55,7 @@ class UnitFilters(Schema):
     uc: int | None = Field(None, ge=1, le=32767, description="Union council id.")
     city: int | None = Field(None, ge=1, le=32767, description="City id.")
     business_type: int | None = Field(None, ge=1, le=32767)
-    category: Literal[1, 2, 3] | None = None
+    category: Category | None = None
     active: bool | None = None
     surveyed_from: dt.date | None = None
     surveyed_to: dt.date | None = None

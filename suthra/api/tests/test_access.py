@@ -58,11 +58,21 @@ ENDPOINTS = [
     Endpoint("tickets_detail", "AGENT", lambda r: f"/tickets/{r.tickets['a'].pk}", "detail"),
     Endpoint("visits_list", "AGENT", lambda r: "/visits", "list", expect=lambda r: r.units["a"].pk),
     Endpoint("visits_detail", "AGENT", lambda r: f"/visits/{r.visits['a'].pk}", "detail"),
+    Endpoint("worklist", "AGENT", lambda r: "/worklist", "list", expect=lambda r: r.units["a"].pk),
+    Endpoint("dashboard", "AGENT", lambda r: "/dashboard", "plain"),
+    Endpoint("notifications", "AGENT", lambda r: "/notifications", "plain"),
     Endpoint("imports_list", "MANAGER", lambda r: "/imports", "plain"),
     Endpoint("imports_detail", "MANAGER", lambda r: f"/imports/{r.batch.pk}", "plain"),
 ]
 # Operations whose role and scope are tested in their own files (writes, or no geography).
-TESTED_ELSEWHERE: set[str] = set()
+TESTED_ELSEWHERE = {
+    "tickets_create",  # test_tickets.py
+    "tickets_decide",  # test_tickets.py
+    "visits_create",  # test_visits.py
+    "visits_decide",  # test_visits.py
+    "notifications_read",  # test_notifications.py (own notifications only)
+    "notifications_read_all",  # test_notifications.py
+}
 
 
 def _operation_ids() -> set[str]:
