@@ -61,14 +61,13 @@ def normalise_mobile(raw: Any) -> str | None:
 
     Returns "" for blank and None for something that is not a Pakistani mobile number.
     """
-    try:  # the units app owns the canonical helper once it exists
-        from suthra.units import phone  # type: ignore[attr-defined]
+    if not parsers.text(raw):
+        return ""
+    try:  # the units app owns the canonical helper
+        from suthra.units.phone import try_normalise_mobile
 
-        func = getattr(phone, "normalise_mobile", None) or getattr(phone, "normalize", None)
-        if callable(func):
-            result = func(raw)
-            return result if isinstance(result, str) or result is None else str(result)
-    except ImportError:
+        return try_normalise_mobile(parsers.text(raw))
+    except ImportError:  # pragma: no cover - before units/phone.py existed
         pass
     digits = re.sub(r"\D", "", parsers.text(raw))
     if not digits:

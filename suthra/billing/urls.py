@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from suthra.billing import views
 
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("bills/", views.bills, name="bills"),
+    path("bills/export.csv", views.bills_export, name="bills_export"),
+    path("bills/bulk/", views.bulk, name="bulk"),
+    path("bills/<int:psid>/payment/", views.payment, name="payment"),
+    path("payments/", views.payments, name="payments"),
+    path("payments/exceptions/", views.exceptions, name="exceptions"),
+    path(
+        "payments/exceptions/<int:pk>/resolve/", views.exception_resolve, name="exception_resolve"
+    ),
+    path("units/<int:pk>/ledger/", views.ledger, name="ledger"),
+]

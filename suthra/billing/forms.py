@@ -1,0 +1,141 @@
+"""Shapes of billing input. Rules (who, when, what may change) live in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import BadRequest
+
+from suthra.billing.models import BillStatus, PaymentChannel
+
+BULK_MAX = 5000
+STATUS_CHOICES = [("", "Any status")] + [(str(v), str(label)) for v, label in BillStatus.choices]
+CHANNEL_CHOICES = [("", "Any channel")] + [
+    (str(v), str(label)) for v, label in PaymentChannel.choices if v
+]
+MONTH_RE = r"\d{4}-\d{2}"
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM (``<input type=month>``) → the date of its 1st."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2025-11"})
+
+    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
+        raw = super().to_python(value)
+        if not raw:
+            return None
+        if not re.fullmatch(MONTH_RE, raw):
+            raise forms.ValidationError("Use a month like 2025-11.")
+        try:
+            return dt.date(int(raw[:4]), int(raw[5:7]), 1)
+        except ValueError as exc:
+            raise forms.ValidationError("Use a month like 2025-11.") from exc
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class GetForm(forms.Form):
+    """A filter form read from the query string: invalid input is a 400, not a 500."""
+
+    def clean_or_400(self) -> dict[str, Any]:
+        if not self.is_valid():
+            problems = "; ".join(
+                f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in self.errors.items()
+            )
+            raise BadRequest(f"Bad filter — {problems}")
+        return self.cleaned_data
+
+
+class BillFilterForm(GetForm):
+    month_from = MonthField(required=False, label="From month")
+    month_to = MonthField(required=False, label="To month")
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    city = forms.IntegerField(required=False, min_value=1)
+    uc = forms.IntegerField(required=False, min_value=1, label="Union council")
+    due_min = forms.IntegerField(required=False, min_value=0, label="Amount due from")
+    due_max = forms.IntegerField(required=False, min_value=0, label="Amount due to")
+    paid_from = forms.DateField(required=False, widget=DateInput, label="Paid from")
+    paid_to = forms.DateField(required=False, widget=DateInput, label="Paid to")
+    psid = forms.CharField(required=False, max_length=20, label="PSID")
+    # Bulk updates: a pasted bank list of PSIDs.
+    psids = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_psid(self) -> int | None:
+        raw = (self.cleaned_data.get("psid") or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit():
+            raise forms.ValidationError("A PSID has digits only.")
+        return int(raw)
+
+    def clean_psids(self) -> list[int]:
+        raw = self.cleaned_data.get("psids") or ""
+        parts = [p for p in re.split(r"[\s,;]+", raw) if p]
+        bad = [p for p in parts if not p.isdigit() or len(p) > 18]
+        if bad:
+            raise forms.ValidationError(f"Not PSIDs: {', '.join(bad[:5])}")
+        if len(parts) > BULK_MAX:
+            raise forms.ValidationError(f"At most {BULK_MAX} PSIDs at once.")
+        return sorted({int(p) for p in parts})
+
+
+class PaymentFilterForm(GetForm):
+    paid_from = forms.DateField(required=False, widget=DateInput, label="Paid from")
+    paid_to = forms.DateField(required=False, widget=DateInput, label="Paid to")
+    channel = forms.ChoiceField(choices=CHANNEL_CHOICES, required=False)
+    city = forms.IntegerField(required=False, min_value=1)
+    uc = forms.IntegerField(required=False, min_value=1, label="Union council")
+    amount_min = forms.IntegerField(required=False, min_value=0, label="Amount from")
+    amount_max = forms.IntegerField(required=False, min_value=0, label="Amount to")
+
+
+class PaymentForm(forms.Form):
+    """Record or correct the payment of one bill. The hidden fields are what the user saw."""
+
+    paid_amount = forms.IntegerField(min_value=0, max_value=10_000_000, label="Paid amount (Rs)")
+    paid_on = forms.DateField(required=False, widget=DateInput, label="Paid date")
+    channel = forms.TypedChoiceField(
+        choices=[(v, label) for v, label in PaymentChannel.choices if v],
+        coerce=int,
+        required=False,
+        empty_value=PaymentChannel.NONE,  # type: ignore[arg-type]
+    )
+    reason = forms.CharField(max_length=255, label="Reason (required)")
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 3:
+            raise forms.ValidationError("Give a reason for the change.")
+        return reason
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [("paid", "Mark PAID (paid in full)"), ("unpaid", "Mark UNPAID (clear payment)")]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    paid_on = forms.DateField(required=False, widget=DateInput, label="Paid date")
+    channel = forms.TypedChoiceField(
+        choices=[(v, label) for v, label in PaymentChannel.choices if v],
+        coerce=int,
+        required=False,
+        empty_value=PaymentChannel.BANK_COUNTER,  # type: ignore[arg-type]
+    )
+    reason = forms.CharField(max_length=255, label="Reason (required)")
+    expected = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "paid" and not data.get("paid_on"):
+            self.add_error("paid_on", "Give the paid date.")
+        return data
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(max_length=255, label="What was done")

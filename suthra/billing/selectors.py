@@ -1,0 +1,158 @@
+"""Reads of bills and payments, always starting from the actor's scoped queryset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from django.db.models import Count, QuerySet, Sum
+
+from suthra.accounts.scope import get_or_404, scoped, uc_ids
+from suthra.billing.models import (
+    ArchivedUnitMonth,
+    Bill,
+    BillQuerySet,
+    BillStatus,
+    PaymentException,
+)
+from suthra.units.models import SurveyUnit
+
+
+def bills_for(actor: Any) -> BillQuerySet:
+    """Every bill the actor may see (any role; geography from scope.py)."""
+    return cast(BillQuerySet, scoped(actor, Bill.objects.all(), "unit__uc"))
+
+
+def bill_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
+    """The bill query tool: filters of ``BillFilterForm`` on the actor's bills."""
+    qs = bills_for(actor).with_amount_due()
+    f = filters
+    if f.get("month_from"):
+        qs = qs.filter(month__gte=f["month_from"])
+    if f.get("month_to"):
+        qs = qs.filter(month__lte=f["month_to"])
+    if f.get("status") not in (None, ""):
+        qs = qs.filter(status=int(f["status"]))
+    if f.get("uc"):
+        qs = qs.filter(unit__uc_id=f["uc"])
+    elif f.get("city"):
+        qs = qs.filter(unit__uc__city_id=f["city"])
+    if f.get("due_min") is not None:
+        qs = qs.filter(amount_due_db__gte=f["due_min"])  # type: ignore[misc]
+    if f.get("due_max") is not None:
+        qs = qs.filter(amount_due_db__lte=f["due_max"])  # type: ignore[misc]
+    if f.get("paid_from"):
+        qs = qs.filter(paid_on__gte=f["paid_from"])
+    if f.get("paid_to"):
+        qs = qs.filter(paid_on__lte=f["paid_to"])
+    if f.get("psid"):
+        qs = qs.filter(psid=f["psid"])
+    if f.get("psids"):
+        qs = qs.filter(psid__in=f["psids"])
+    return qs
+
+
+def bill_rows(qs: QuerySet[Bill]) -> QuerySet[Bill]:
+    """What a list of bills shows: the unit, its UC and city in the same query."""
+    return qs.select_related("unit", "unit__uc", "unit__uc__city")
+
+
+def payments_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
+    """Paid and partly paid bills in the actor's area (SUPERVISOR and up)."""
+    qs = bills_for(actor).filter(status__in=[BillStatus.PARTIAL, BillStatus.PAID])
+    f = filters
+    if f.get("paid_from"):
+        qs = qs.filter(paid_on__gte=f["paid_from"])
+    if f.get("paid_to"):
+        qs = qs.filter(paid_on__lte=f["paid_to"])
+    if f.get("channel") not in (None, ""):
+        qs = qs.filter(channel=int(f["channel"]))
+    if f.get("uc"):
+        qs = qs.filter(unit__uc_id=f["uc"])
+    elif f.get("city"):
+        qs = qs.filter(unit__uc__city_id=f["city"])
+    if f.get("amount_min") is not None:
+        qs = qs.filter(paid_amount__gte=f["amount_min"])
+    if f.get("amount_max") is not None:
+        qs = qs.filter(paid_amount__lte=f["amount_max"])
+    return qs
+
+
+def collection(qs: QuerySet[Bill]) -> dict[str, Any]:
+    """Collection per day and per channel, and the total, of a payments query."""
+    per_day = list(
+        qs.values("paid_on").annotate(n=Count("psid"), total=Sum("paid_amount")).order_by("paid_on")
+    )
+    per_channel = list(
+        qs.values("channel").annotate(n=Count("psid"), total=Sum("paid_amount")).order_by("-total")
+    )
+    return {
+        "per_day": per_day,
+        "per_channel": per_channel,
+        "total": sum(d["total"] or 0 for d in per_day),
+        "count": sum(d["n"] for d in per_day),
+    }
+
+
+def exceptions_for(actor: Any, *, open_only: bool = True) -> QuerySet[PaymentException]:
+    """The payment exceptions queue. Unknown PSIDs have no place: only everywhere-staff see them."""
+    qs = PaymentException.objects.select_related("batch", "bill", "bill__unit")
+    if open_only:
+        qs = qs.filter(resolved_at__isnull=True)
+    ids = uc_ids(actor)
+    if ids is None:
+        return qs
+    return qs.filter(bill__unit__uc_id__in=sorted(ids))
+
+
+def unit_ledger(*, actor: Any, unit_id: int) -> tuple[SurveyUnit, list[dict[str, Any]]]:
+    """One unit's bills (and archived months) with payments and a running balance.
+
+    The running balance is what was billed as new fees minus what was paid, month by month;
+    it equals the last bill's amount due minus its payment when e-Pay carried arrears forward.
+    """
+    unit = get_or_404(actor, SurveyUnit.objects.select_related("uc", "uc__city"), "uc", pk=unit_id)
+    rows: list[dict[str, Any]] = []
+    for a in ArchivedUnitMonth.objects.filter(unit=unit).order_by("month"):
+        rows.append(
+            {
+                "month": a.month,
+                "psid": a.psid,
+                "fee": None,
+                "arrears": None,
+                "due": a.amount_due,
+                "paid": a.paid_amount,
+                "paid_on": None,
+                "status": BillStatus(a.status),
+                "channel": None,
+                "archived": True,
+            }
+        )
+    for b in Bill.objects.filter(unit=unit).order_by("month"):
+        rows.append(
+            {
+                "month": b.month,
+                "psid": b.psid,
+                "fee": b.monthly_fee,
+                "arrears": b.arrears,
+                "due": b.amount_due,
+                "paid": b.paid_amount,
+                "paid_on": b.paid_on,
+                "status": BillStatus(b.status),
+                "channel": b.get_channel_display() if b.paid_amount else "",
+                "archived": False,
+                "bill": b,
+            }
+        )
+    rows.sort(key=lambda r: r["month"])
+    balance = 0
+    for r in rows:
+        # Arrears are last month's balance carried forward: only the fee is a new charge.
+        charge = r["fee"] if r["fee"] is not None else max(0, r["due"] - balance)
+        balance += charge - r["paid"]
+        r["balance"] = balance
+    return unit, rows
+
+
+def month_bounds(today: dt.date, days: int = 30) -> tuple[dt.date, dt.date]:
+    return today - dt.timedelta(days=days - 1), today

@@ -1,0 +1,328 @@
+"""Bill query tool, payment history and collection, exceptions queue, unit ledger, manual
+payments and bulk status updates. Thin views: form → selector/service → render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from suthra.accounts import scope
+from suthra.accounts.decorators import role_required
+from suthra.accounts.models import Role
+from suthra.billing import selectors, services
+from suthra.billing.forms import (
+    BillFilterForm,
+    BulkForm,
+    PaymentFilterForm,
+    PaymentForm,
+    ResolveForm,
+)
+from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.core.audit import client_ip
+from suthra.core.htmx import render_page
+from suthra.core.paging import count_hint, paginate
+from suthra.imports.parsers import neutralise
+
+SAMPLE = 10
+
+
+def _geo(request: HttpRequest) -> dict:
+    return {
+        "ucs": scope.visible_ucs(request.user),
+        "cities": scope.visible_cities(request.user),
+    }
+
+
+@role_required(Role.AGENT)
+@require_GET
+def bills(request: HttpRequest) -> HttpResponse:
+    """The bill query tool (every role, own area): filters, keyset pages, export link."""
+    form = BillFilterForm(request.GET)
+    filters = form.clean_or_400()
+    qs = selectors.bill_query(actor=request.user, filters=filters)
+    page = paginate(request, selectors.bill_rows(qs), keys=["-psid"], default_size=50)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render_page(
+        request,
+        "billing/bills.html",
+        {
+            "form": form,
+            "page": page,
+            "total": count_hint(qs),
+            "query": query.urlencode(),
+            "can_bulk": request.user.at_least(Role.SUPERVISOR),  # type: ignore[union-attr]
+            **_geo(request),
+        },
+    )
+
+
+EXPORT_HEADER = [
+    "psid",
+    "bill_month",
+    "survey_id",
+    "consumer",
+    "city",
+    "uc",
+    "monthly_fee",
+    "arrears",
+    "amount_due",
+    "status",
+    "paid_date",
+    "paid_amount",
+    "channel",
+]
+EXPORT_MAX = 500_000
+
+
+@role_required(Role.AGENT)
+@require_GET
+def bills_export(request: HttpRequest) -> HttpResponse:
+    """The filtered bills as CSV (UTF-8 with BOM, formula-neutralised), read in keyset chunks."""
+    filters = BillFilterForm(request.GET).clean_or_400()
+    qs = selectors.bill_query(actor=request.user, filters=filters)
+    statuses = dict(BillStatus.choices)
+    channels = dict(PaymentChannel.choices)
+
+    def rows() -> Iterator[str]:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_HEADER)
+        yield "\ufeff" + buffer.getvalue()
+        last, sent = None, 0
+        while sent < EXPORT_MAX:
+            chunk = qs.order_by("psid")
+            if last is not None:
+                chunk = chunk.filter(psid__gt=last)
+            items = list(
+                chunk.values_list(  # type: ignore[misc]
+                    "psid",
+                    "month",
+                    "unit__survey_id",
+                    "unit__consumer_name",
+                    "unit__uc__city__name",
+                    "unit__uc__name",
+                    "monthly_fee",
+                    "arrears",
+                    "amount_due_db",
+                    "status",
+                    "paid_on",
+                    "paid_amount",
+                    "channel",
+                )[:5000]
+            )
+            if not items:
+                return
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for r in items:
+                writer.writerow(
+                    [
+                        r[0],
+                        f"{r[1]:%b-%Y}",
+                        neutralise(r[2]),
+                        neutralise(r[3]),
+                        neutralise(r[4]),
+                        neutralise(r[5]),
+                        r[6],
+                        r[7],
+                        r[8],
+                        statuses.get(r[9], r[9]),
+                        r[10] or "",
+                        r[11] or "",
+                        channels.get(r[12], "") if r[11] else "",
+                    ]
+                )
+            yield buffer.getvalue()
+            last, sent = items[-1][0], sent + len(items)
+
+    response = StreamingHttpResponse(
+        (piece.encode("utf-8") for piece in rows()), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="bills-{stamp}.csv"'
+    return response  # type: ignore[return-value]
+
+
+@role_required(Role.SUPERVISOR)
+@require_GET
+def payments(request: HttpRequest) -> HttpResponse:
+    """Payment history with collection per day and per channel (last 30 days by default)."""
+    data = request.GET.copy()
+    if not data.get("paid_from") and not data.get("paid_to"):
+        start, end = selectors.month_bounds(timezone.localdate())
+        data["paid_from"], data["paid_to"] = start.isoformat(), end.isoformat()
+    form = PaymentFilterForm(data)
+    filters = form.clean_or_400()
+    qs = selectors.payments_query(actor=request.user, filters=filters)
+    page = paginate(request, selectors.bill_rows(qs), keys=["-paid_on", "-psid"], default_size=50)
+    summary = selectors.collection(qs)
+    channels = dict(PaymentChannel.choices)
+    for row in summary["per_channel"]:
+        row["label"] = channels.get(row["channel"], row["channel"])
+    return render_page(
+        request,
+        "billing/payments.html",
+        {"form": form, "page": page, "summary": summary, **_geo(request)},
+    )
+
+
+@role_required(Role.SUPERVISOR)
+@require_GET
+def exceptions(request: HttpRequest) -> HttpResponse:
+    """The queue of payment rows that were not applied as they were."""
+    qs = selectors.exceptions_for(request.user)
+    page = paginate(request, qs, keys=["-id"], default_size=50)
+    return render_page(request, "billing/exceptions.html", {"page": page, "form": ResolveForm()})
+
+
+@role_required(Role.SUPERVISOR)
+@require_POST
+def exception_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    exception = selectors.exceptions_for(request.user, open_only=False).filter(pk=pk).first()
+    if exception is None:
+        raise Http404("Not found")
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what was done before closing the exception.")
+    else:
+        try:
+            services.payment_exception_resolve(
+                actor=request.user,
+                exception=exception,
+                resolution=form.cleaned_data["resolution"],
+                ip=client_ip(request),
+            )
+            messages.success(request, f"Exception for PSID {exception.psid} closed.")
+        except services.BillingError as exc:
+            messages.error(request, str(exc))
+    return redirect("billing:exceptions")
+
+
+@role_required(Role.AGENT)
+@require_GET
+def ledger(request: HttpRequest, pk: int) -> HttpResponse:
+    """A unit's bills and payments with the running balance."""
+    unit, rows = selectors.unit_ledger(actor=request.user, unit_id=pk)
+    return render_page(
+        request,
+        "billing/ledger.html",
+        {
+            "unit": unit,
+            "rows": rows,
+            "can_edit": request.user.at_least(Role.SUPERVISOR),  # type: ignore[union-attr]
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def payment(request: HttpRequest, psid: int) -> HttpResponse:
+    """Record or correct one bill's payment, with a mandatory reason."""
+    bill = scope.get_or_404(
+        request.user, Bill.objects.select_related("unit", "unit__uc"), "unit__uc", psid=psid
+    )
+    initial = {
+        "paid_amount": bill.paid_amount or bill.amount_due,
+        "paid_on": bill.paid_on or timezone.localdate(),
+        "channel": bill.channel or PaymentChannel.BANK_COUNTER,
+        "seen": services.seen_token(bill),
+    }
+    form = PaymentForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.bill_payment_record(
+                    actor=request.user,
+                    psid=bill.psid,
+                    paid_amount=d["paid_amount"],
+                    paid_on=d["paid_on"],
+                    channel=d["channel"],
+                    reason=d["reason"],
+                    seen=d["seen"],
+                    ip=client_ip(request),
+                )
+            except services.StaleBill as exc:
+                status = 409
+                bill.refresh_from_db()
+                # Keep what the user typed, but against the bill as it is now.
+                data = request.POST.copy()
+                data["seen"] = services.seen_token(bill)
+                form = PaymentForm(data)
+                form.is_valid()
+                form.add_error(None, str(exc))
+            except services.BillingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Payment of bill {bill.psid} saved.")
+                return redirect("billing:ledger", pk=bill.unit_id)
+    return render(request, "billing/payment.html", {"bill": bill, "form": form}, status=status)
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk status update of a filtered selection: count and sample first, then confirm."""
+    filter_form = BillFilterForm(request.GET)
+    filters = filter_form.clean_or_400()
+    if not any(v not in (None, "", []) for v in filters.values()):
+        messages.error(request, "Filter the bills first (month, UC, status or a list of PSIDs).")
+        return redirect(reverse("billing:bills"))
+    selection = selectors.bill_query(actor=request.user, filters=filters)
+    count = selection.count()
+    form = BulkForm(request.POST or None, initial={"expected": count, "action": "paid"})
+    status = 200
+    result = None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                result = services.bills_bulk_status(
+                    actor=request.user,
+                    selection=selection,
+                    action=d["action"],
+                    expected=d["expected"],
+                    reason=d["reason"],
+                    paid_on=d["paid_on"],
+                    channel=d["channel"],
+                    ip=client_ip(request),
+                )
+            except services.BillingError as exc:
+                form.add_error(None, str(exc))
+                status = 409 if isinstance(exc, services.StaleBill) else 400
+            else:
+                messages.success(
+                    request,
+                    f"{result['changed']} bills updated ({result['skipped']} already so).",
+                )
+                return redirect(f"{reverse('billing:bills')}?{request.GET.urlencode()}")
+        count = selection.count()
+    sample = list(selectors.bill_rows(selection).order_by("psid")[:SAMPLE])
+    return render(
+        request,
+        "billing/bulk.html",
+        {
+            "form": form,
+            "filter_form": filter_form,
+            "count": count,
+            "sample": sample,
+            "too_many": count > services.BULK_MAX,
+            "query": request.GET.urlencode(),
+            "today": dt.date.today(),
+        },
+        status=status,
+    )
