@@ -25,9 +25,9 @@ def _ticket_with_photo(world):
 
 CASES = [
     Case("tickets:queue", "AGENT"),
-    Case("tickets:create", "AGENT", obj=_unit),
+    Case("tickets:new", "AGENT", obj=_unit),
     Case(
-        "tickets:create",
+        "tickets:new",
         "AGENT",
         obj=_unit,
         method="post",

@@ -33,10 +33,10 @@ CASES = [
     Case("visits:worklist", "AGENT"),
     Case("visits:queue", "SUPERVISOR"),
     Case("visits:pick", "AGENT"),
-    Case("visits:create", "AGENT", obj=_unit),
+    Case("visits:new", "AGENT", obj=_unit),
     # Without a photo the form is refused (400) — but only after the scope check (404).
     Case(
-        "visits:create",
+        "visits:new",
         "AGENT",
         obj=_unit,
         method="post",

@@ -208,7 +208,7 @@ def test_raise_through_the_form_with_photo(world, login):
     unit = make_unit(world.uc_a)
     client = login(world.agent_a)
     r = client.post(
-        reverse("tickets:create", args=[unit.pk]),
+        reverse("tickets:new", args=[unit.pk]),
         {
             "type": TicketType.NAME_MOBILE_CHANGE,
             "description": "Owner changed",
@@ -229,12 +229,12 @@ def test_raise_form_rejects_bad_input_and_writes_nothing(world, login):
     unit = make_unit(world.uc_a)
     client = login(world.agent_a)
     r = client.post(
-        reverse("tickets:create", args=[unit.pk]),
+        reverse("tickets:new", args=[unit.pk]),
         {"type": TicketType.NAME_MOBILE_CHANGE, "description": "x", "new_mobile": "12"},
     )
     assert r.status_code == 400 and Ticket.objects.count() == 0
     r = client.post(
-        reverse("tickets:create", args=[unit.pk]),
+        reverse("tickets:new", args=[unit.pk]),
         {"type": TicketType.OTHER, "description": "x", "photo": upload(b"not an image")},
     )
     assert r.status_code == 400 and Ticket.objects.count() == 0

@@ -50,7 +50,7 @@ def post_visit(client, unit, **fields):
     }
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
-    return client.post(reverse("visits:create", args=[unit.pk]), data)
+    return client.post(reverse("visits:new", args=[unit.pk]), data)
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_bad_photo_writes_nothing(world, login, unit):
 @pytest.mark.django_db
 def test_out_of_scope_unit_is_404(world, login, unit):
     assert post_visit(login(world.agent_b), unit).status_code == 404
-    assert login(world.agent_b).get(reverse("visits:create", args=[unit.pk])).status_code == 404
+    assert login(world.agent_b).get(reverse("visits:new", args=[unit.pk])).status_code == 404
     assert ComplianceVisit.objects.count() == 0
 
 
