@@ -51,9 +51,10 @@ def browse(request: HttpRequest) -> HttpResponse:
     form = BrowseForm(request.GET)
     ctx: dict[str, Any] = {"form": form, "cities": scope.visible_cities(request.user)}
     if not form.is_valid():
-        ctx["ucs"] = []
+        ctx.update(ucs=[], filters_open=True)
         return render_page(request, "units/browse.html", ctx, status=400)
     data = form.cleaned_data
+    ctx["filters_open"] = form.has_filters() or bool(data.get("sort") or request.GET.get("size"))
     uc = scope.uc_or_404(request.user, data["uc"]) if data.get("uc") else None
     if uc is None and not data.get("city"):
         only = list(scope.visible_ucs(request.user)[:2])
