@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: run serve test test-fast test-e2e lint format bench demo migrate chromium clean
+.PHONY: run serve test test-fast test-e2e lint format bench loadtest demo migrate chromium clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -53,8 +53,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 ## bench: full-scale measurements on PostgreSQL (not part of the tests); see docs/PERFORMANCE.md
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## loadtest: 50 users for 2 minutes against gunicorn + PostgreSQL (after `make bench`)
+loadtest: $(BENCH_STAMP)
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* media staticfiles
