@@ -49,3 +49,30 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyKey(models.Model):
+    """A write the API already did for this user and ``Idempotency-Key`` header.
+
+    A phone (or a script) that retries a payment after a lost connection sends the same key;
+    the API then answers with the first result instead of writing again. Kept with the fingerprint
+    of the request so a key reused for a different request is refused.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    operation = models.CharField(max_length=40)
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    object_id = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "operation", "key"], name="api_idempotency_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils import timezone
 
-from suthra.api.models import ApiToken
+from suthra.api.models import ApiToken, IdempotencyKey
 from suthra.api.services import TOKEN_PREFIX, hash_token
 
 # last_used_at is written at most this often per token, not on every request.
@@ -46,3 +49,21 @@ def token_authenticate(*, raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def idempotency_find(
+    *, user: Any, operation: str, key: str, fingerprint: str
+) -> IdempotencyKey | None:
+    """The earlier write made with this key, or None. A key reused for another request is a 422."""
+    found = IdempotencyKey.objects.filter(user=user, operation=operation, key=key).first()
+    if found is not None and found.fingerprint != fingerprint:
+        raise ValidationError(
+            {"Idempotency-Key": ["This key was already used for a different request."]}
+        )
+    return found
+
+
+def fingerprint(data: Any) -> str:
+    """A stable hash of a request's payload (for idempotency keys)."""
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()

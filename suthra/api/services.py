@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from suthra.api.models import ApiToken
+from suthra.api.models import ApiToken, IdempotencyKey
 from suthra.core.audit import audit_record
 
 TOKEN_PREFIX = "sp_"
@@ -75,3 +75,18 @@ def token_revoke(*, actor: Any, token: ApiToken, ip: str | None = None) -> ApiTo
             ip=ip,
         )
     return locked
+
+
+def idempotency_remember(
+    *, user: Any, operation: str, key: str, fingerprint: str, status: int, object_id: Any
+) -> None:
+    """Record that ``key`` did this write. Call inside the write's transaction: a concurrent
+    duplicate then fails on the unique constraint and its write is rolled back with it."""
+    IdempotencyKey.objects.create(
+        user=user,
+        operation=operation,
+        key=key,
+        fingerprint=fingerprint,
+        status=status,
+        object_id=str(object_id),
+    )

@@ -1,19 +1,30 @@
-"""Bills: a unit's bills, the bill query, one bill by PSID, and payments."""
+"""Bills and payments: a unit's bills, the bill query, one bill by PSID, the payments list and
+recording a payment. Reads go through ``suthra.billing.selectors``; the payment through
+``suthra.billing.services.bill_payment_record`` (audited, no lost update, stats refreshed)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
 
 from suthra.accounts import scope
+from suthra.api import selectors as api_selectors
+from suthra.api import services as api_services
 from suthra.api.auth import require_role
+from suthra.api.forms_bridge import cleaned
 from suthra.api.paging import PageParams, cursor_page
-from suthra.api.schemas import PageMeta, one_of, responses
+from suthra.api.schemas import ErrorOut, PageMeta, one_of, responses
+from suthra.billing import selectors, services
+from suthra.billing.forms import PaymentForm
 from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.core.audit import client_ip
 from suthra.units.models import SurveyUnit
 
 router = Router(tags=["bills"])
@@ -23,8 +34,21 @@ PSID_PATTERN = r"^[1-9]\d{0,17}$"
 MAX_AMOUNT = 2_000_000_000
 StatusChoice = Annotated[int, one_of(BillStatus.values, "0 unpaid, 1 partly paid, 2 paid")]
 ChannelChoice = Annotated[
-    int, one_of(PaymentChannel.values, "Payment channel (see PaymentChannel)")
+    int,
+    one_of(
+        PaymentChannel.values,
+        "1 bank counter, 2 ATM, 3 internet banking, 4 mobile banking, 5 JazzCash, "
+        "6 Easypaisa, 7 other wallet, 8 cash to field staff, 9 other (0: none)",
+    ),
 ]
+IDEMPOTENCY_KEY = Header(
+    None,
+    alias="Idempotency-Key",
+    max_length=100,
+    pattern=r"^[A-Za-z0-9_\-:.]{8,100}$",
+    description="Any unique string (a UUID) per payment; a retry with the same key and body "
+    "returns the first result instead of writing again.",
+)
 
 
 class BillOut(Schema):
@@ -42,6 +66,13 @@ class BillOut(Schema):
     status_label: str
     channel: int
     channel_label: str
+
+
+class BillDetailOut(BillOut):
+    seen: str = Field(
+        description="The bill's payment state; send it back with a payment so a change made "
+        "meanwhile by someone else is refused (409) instead of overwritten."
+    )
 
 
 class BillPage(PageMeta):
@@ -71,6 +102,20 @@ class PaymentFilters(Schema):
     amount_max: int | None = Field(None, ge=0, le=MAX_AMOUNT)
 
 
+class PaymentIn(Schema):
+    psid: str = Field(..., pattern=PSID_PATTERN)
+    paid_amount: int = Field(..., ge=0, le=10_000_000, description="Rupees; 0 clears a payment.")
+    paid_on: dt.date | None = Field(None, description="Required unless paid_amount is 0.")
+    channel: ChannelChoice | None = None
+    reason: str = Field(..., min_length=3, max_length=255)
+    seen: str | None = Field(
+        None,
+        max_length=500,
+        description="The bill's `seen` from GET /bills/{psid}. Omit only to overwrite "
+        "whatever is there (the audit trail keeps the old values).",
+    )
+
+
 def _month(text: str) -> dt.date:
     year, month = text.split("-")
     return dt.date(int(year), int(month), 1)
@@ -95,20 +140,16 @@ def bill_row(b: Bill) -> dict[str, Any]:
     }
 
 
+def bill_detail(b: Bill) -> dict[str, Any]:
+    return {**bill_row(b), "seen": services.seen_token(b)}
+
+
 def _bills(actor: Any) -> QuerySet[Bill]:
-    qs = Bill.objects.select_related("unit").only(
-        "psid",
-        "unit_id",
-        "unit__survey_id",
-        "month",
-        "monthly_fee",
-        "arrears",
-        "paid_amount",
-        "paid_on",
-        "status",
-        "channel",
-    )
-    return scope.scoped(actor, qs, "unit__uc")
+    return selectors.bills_for(actor).select_related("unit")
+
+
+def _bill(request: HttpRequest, psid: int) -> Bill:
+    return scope.get_or_404(request.user, _bills(request.user), "unit__uc", psid=psid)
 
 
 @router.get(
@@ -122,7 +163,7 @@ def units_bills(
     page: Query[PageParams],
     unit_id: int = Path(..., ge=1, le=2**31 - 1),
 ) -> dict[str, Any]:
-    """A unit's bills, newest month first; 404 when the unit is outside the caller's scope."""
+    """A unit's bills, newest month first; 404 when the unit is outside the caller's area."""
     unit = scope.get_or_404(request.user, SurveyUnit.objects.all(), "uc", pk=unit_id)
     qs = _bills(request.user).filter(unit=unit)
     return cursor_page(qs, keys=["-month"], params=page, row=bill_row)
@@ -132,40 +173,22 @@ def units_bills(
 def bills_query(
     request: HttpRequest, filters: Query[BillFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    """The bill query: bills in scope by month, status, place, amount due, paid date or PSID."""
-    qs = _bills(request.user)
-    if filters.month_from:
-        qs = qs.filter(month__gte=_month(filters.month_from))
-    if filters.month_to:
-        qs = qs.filter(month__lte=_month(filters.month_to))
-    if filters.status is not None:
-        qs = qs.filter(status=filters.status)
-    if filters.city is not None:
-        qs = qs.filter(unit__uc__city_id=filters.city)
-    if filters.uc is not None:
-        qs = qs.filter(unit__uc_id=filters.uc)
-    if filters.due_min is not None or filters.due_max is not None:
-        qs = qs.with_amount_due()  # type: ignore[attr-defined]
-        if filters.due_min is not None:
-            qs = qs.filter(amount_due_db__gte=filters.due_min)
-        if filters.due_max is not None:
-            qs = qs.filter(amount_due_db__lte=filters.due_max)
-    if filters.paid_from is not None:
-        qs = qs.filter(paid_on__gte=filters.paid_from)
-    if filters.paid_to is not None:
-        qs = qs.filter(paid_on__lte=filters.paid_to)
-    if filters.psid:
-        qs = qs.filter(psid=int(filters.psid))
+    """The bill query: bills in the caller's area by month, status, place, amount due, paid
+    date or PSID, newest month first."""
+    f = filters.dict()
+    f["month_from"] = _month(filters.month_from) if filters.month_from else None
+    f["month_to"] = _month(filters.month_to) if filters.month_to else None
+    f["psid"] = int(filters.psid) if filters.psid else None
+    qs = selectors.bill_rows(selectors.bill_query(actor=request.user, filters=f))
     return cursor_page(qs, keys=["-month", "-psid"], params=page, row=bill_row)
 
 
-@router.get("/bills/{psid}", response=responses(BillOut), operation_id="bills_detail")
+@router.get("/bills/{psid}", response=responses(BillDetailOut), operation_id="bills_detail")
 def bills_detail(
     request: HttpRequest, psid: str = Path(..., pattern=PSID_PATTERN)
 ) -> dict[str, Any]:
-    """One bill by PSID; 404 when it is missing or outside the caller's scope."""
-    bill = scope.get_or_404(request.user, _bills(request.user), "unit__uc", psid=int(psid))
-    return bill_row(bill)
+    """One bill by PSID; 404 when it is missing or outside the caller's area."""
+    return bill_detail(_bill(request, int(psid)))
 
 
 @router.get(
@@ -174,21 +197,74 @@ def bills_detail(
 def payments_list(
     request: HttpRequest, filters: Query[PaymentFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    """Paid and partly paid bills in scope, latest payment first (SUPERVISOR and up)."""
+    """Paid and partly paid bills in the caller's area, latest payment first (SUPERVISOR+)."""
     require_role(request, "SUPERVISOR")
-    qs = _bills(request.user).filter(paid_amount__gt=0)
-    if filters.paid_from is not None:
-        qs = qs.filter(paid_on__gte=filters.paid_from)
-    if filters.paid_to is not None:
-        qs = qs.filter(paid_on__lte=filters.paid_to)
-    if filters.channel is not None:
-        qs = qs.filter(channel=filters.channel)
-    if filters.city is not None:
-        qs = qs.filter(unit__uc__city_id=filters.city)
-    if filters.uc is not None:
-        qs = qs.filter(unit__uc_id=filters.uc)
-    if filters.amount_min is not None:
-        qs = qs.filter(paid_amount__gte=filters.amount_min)
-    if filters.amount_max is not None:
-        qs = qs.filter(paid_amount__lte=filters.amount_max)
+    qs = selectors.bill_rows(selectors.payments_query(actor=request.user, filters=filters.dict()))
     return cursor_page(qs, keys=["-paid_on", "-psid"], params=page, row=bill_row)
+
+
+@router.post(
+    "/payments",
+    response={**responses(BillDetailOut), 409: ErrorOut},
+    operation_id="payments_record",
+    tags=["payments"],
+)
+def payments_record(
+    request: HttpRequest, payload: PaymentIn, idempotency_key: str | None = IDEMPOTENCY_KEY
+) -> Status[dict[str, Any]]:
+    """Record or correct one bill's payment with a reason (SUPERVISOR and up, in their area).
+
+    409 when the bill changed since ``seen`` was read. With ``Idempotency-Key`` a retry of the
+    same request returns the first result and writes nothing.
+    """
+    require_role(request, "SUPERVISOR")
+    bill = _bill(request, int(payload.psid))
+    body = payload.dict()
+    print_ = api_selectors.fingerprint(body)
+    if idempotency_key:
+        done = api_selectors.idempotency_find(
+            user=request.user, operation="payment", key=idempotency_key, fingerprint=print_
+        )
+        if done is not None:
+            return Status(200, bill_detail(_bill(request, int(done.object_id))))
+    form_data = {
+        "paid_amount": payload.paid_amount,
+        "paid_on": payload.paid_on or "",
+        "channel": payload.channel or "",
+        "reason": payload.reason,
+        "seen": payload.seen or services.seen_token(bill),
+    }
+    data = cleaned(PaymentForm(form_data))
+    try:
+        with transaction.atomic():
+            services.bill_payment_record(
+                actor=request.user,
+                psid=bill.psid,
+                paid_amount=data["paid_amount"],
+                paid_on=data["paid_on"],
+                channel=data["channel"],
+                reason=data["reason"],
+                seen=data["seen"],
+                ip=client_ip(request),
+            )
+            if idempotency_key:
+                api_services.idempotency_remember(
+                    user=request.user,
+                    operation="payment",
+                    key=idempotency_key,
+                    fingerprint=print_,
+                    status=200,
+                    object_id=bill.psid,
+                )
+    except services.StaleBill as exc:
+        raise HttpError(409, str(exc)) from exc
+    except services.BillingError as exc:
+        raise ValidationError(str(exc)) from exc
+    except IntegrityError:
+        # The same key raced in from a second connection and won: answer with its result.
+        won = idempotency_key and api_selectors.idempotency_find(
+            user=request.user, operation="payment", key=idempotency_key, fingerprint=print_
+        )
+        if not won:
+            raise
+    return Status(200, bill_detail(_bill(request, bill.psid)))

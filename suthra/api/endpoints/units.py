@@ -1,18 +1,20 @@
-"""Consumer units: list (filters + cursor), search, detail, and a unit's bills."""
+"""Consumer units: the UC browser (filters + cursor), search, detail, and a unit's bills.
+
+Reads go through ``suthra.units.selectors`` (the same as the unit browser pages).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
 from suthra.accounts import scope
 from suthra.api.paging import PageParams, cursor_page
 from suthra.api.schemas import PageMeta, one_of, responses
+from suthra.units import selectors
 from suthra.units.models import SizeCategory, SurveyUnit
 
 router = Router(tags=["units"])
@@ -24,8 +26,6 @@ class UnitOut(Schema):
     id: int
     survey_id: str
     uc_id: int
-    uc: str
-    city: str
     business_type: str
     category: int = Field(description="1 Small, 2 Medium, 3 Large")
     name: str = Field(description="Billing name (the surveyed name unless changed).")
@@ -36,7 +36,23 @@ class UnitOut(Schema):
     lon: float | None
 
 
+class CurrentBillOut(Schema):
+    psid: str
+    status: int = Field(description="0 unpaid, 1 partly paid, 2 paid")
+    monthly_fee: int
+    arrears: int
+    amount_due: int
+    paid_amount: int
+
+
+class BrowseRowOut(UnitOut):
+    bill: CurrentBillOut | None = Field(description="The unit's bill of the UC's current month.")
+
+
 class UnitDetailOut(UnitOut):
+    uc: str
+    city_id: int
+    city: str
     consumer_name: str
     survey_mobile: str
     survey_address: str
@@ -48,22 +64,35 @@ class UnitDetailOut(UnitOut):
 
 
 class UnitPage(PageMeta):
-    items: list[UnitOut]
+    month: str | None = Field(description="The UC's current billing month (YYYY-MM).")
+    items: list[BrowseRowOut]
 
 
 class UnitFilters(Schema):
-    uc: int | None = Field(None, ge=1, le=32767, description="Union council id.")
-    city: int | None = Field(None, ge=1, le=32767, description="City id.")
+    uc: int = Field(..., ge=1, le=32767, description="Union council id (see /me).")
     business_type: int | None = Field(None, ge=1, le=32767)
     category: Category | None = None
     active: bool | None = None
+    status: Literal["0", "1", "2", "none"] | None = Field(
+        None, description="Current bill: 0 unpaid, 1 partly paid, 2 paid, none = no bill."
+    )
+    arrears_above: int | None = Field(None, ge=0, le=2_000_000_000)
     surveyed_from: dt.date | None = None
     surveyed_to: dt.date | None = None
-    sort: Literal["survey_id", "name"] = "survey_id"
+    sort: Literal["name", "-name", "arrears", "-arrears", "surveyed", "-surveyed", "survey_id"] = (
+        "name"
+    )
 
 
 class SearchParams(Schema):
-    q: str = Field(..., min_length=2, max_length=100, description="Survey id, PSID, mobile, name…")
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description="Survey id, PSID, mobile (any spelling), name (any script) or address; "
+        "at least 3 characters unless it is a mobile number.",
+    )
+    uc: int | None = Field(None, ge=1, le=32767)
 
 
 def unit_row(u: SurveyUnit) -> dict[str, Any]:
@@ -71,8 +100,6 @@ def unit_row(u: SurveyUnit) -> dict[str, Any]:
         "id": u.pk,
         "survey_id": u.survey_id,
         "uc_id": u.uc_id,
-        "uc": u.uc.name,
-        "city": u.uc.city.name,
         "business_type": u.business_type.name,
         "category": u.category,
         "name": u.billing_name_effective,
@@ -84,9 +111,27 @@ def unit_row(u: SurveyUnit) -> dict[str, Any]:
     }
 
 
+def browse_row(u: Any) -> dict[str, Any]:
+    bill = None
+    if getattr(u, "cur_psid", None) is not None:
+        fee = u.cur_fee or 0
+        bill = {
+            "psid": str(u.cur_psid),
+            "status": u.cur_status,
+            "monthly_fee": fee,
+            "arrears": u.cur_arrears,
+            "amount_due": fee + u.cur_arrears,
+            "paid_amount": u.cur_paid or 0,
+        }
+    return {**unit_row(u), "bill": bill}
+
+
 def unit_detail(u: SurveyUnit) -> dict[str, Any]:
     return {
         **unit_row(u),
+        "uc": u.uc.name,
+        "city_id": u.uc.city_id,
+        "city": u.uc.city.name,
         "consumer_name": u.consumer_name,
         "survey_mobile": u.mobile,
         "survey_address": u.address,
@@ -98,48 +143,43 @@ def unit_detail(u: SurveyUnit) -> dict[str, Any]:
     }
 
 
-def _units(actor: Any) -> QuerySet[SurveyUnit]:
-    qs = SurveyUnit.objects.select_related("uc__city", "business_type")
-    return scope.scoped(actor, qs, "uc")
-
-
 @router.get("/units", response=responses(UnitPage), operation_id="units_list")
 def units_list(
     request: HttpRequest, filters: Query[UnitFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
-    """Units in the caller's scope, filtered like the unit browser, one cursor page at a time."""
-    qs = _units(request.user)
-    if filters.uc is not None:
-        qs = qs.filter(uc_id=filters.uc)
-    if filters.city is not None:
-        qs = qs.filter(uc__city_id=filters.city)
-    if filters.business_type is not None:
-        qs = qs.filter(business_type_id=filters.business_type)
-    if filters.category is not None:
-        qs = qs.filter(category=filters.category)
-    if filters.active is not None:
-        qs = qs.filter(is_active=filters.active)
-    if filters.surveyed_from is not None:
-        qs = qs.filter(surveyed_at__date__gte=filters.surveyed_from)
-    if filters.surveyed_to is not None:
-        qs = qs.filter(surveyed_at__date__lte=filters.surveyed_to)
-    keys = ["consumer_name"] if filters.sort == "name" else ["survey_id"]
-    return cursor_page(qs, keys=keys, params=page, row=unit_row)
+    """The unit browser: one UC's units (404 if the UC is outside the caller's area) with their
+    current bill, filtered and sorted like the page, one cursor page at a time."""
+    uc = scope.uc_or_404(request.user, filters.uc)
+    browse = selectors.BrowseFilters(
+        business_type=filters.business_type,
+        category=filters.category,
+        active=filters.active,
+        status=(
+            None
+            if filters.status is None
+            else selectors.NO_BILL
+            if filters.status == "none"
+            else int(filters.status)
+        ),
+        arrears_above=filters.arrears_above,
+        surveyed_from=filters.surveyed_from,
+        surveyed_to=filters.surveyed_to,
+        sort=filters.sort,
+    )
+    month = selectors.current_month(uc=uc)
+    units = selectors.unit_browse(actor=request.user, uc=uc, filters=browse, month=month)
+    result = cursor_page(units, keys=selectors.SORTS[filters.sort], params=page, row=browse_row)
+    return {**result, "month": f"{month:%Y-%m}" if month else None}
 
 
 @router.get("/units/search", response=responses(list[UnitOut]), operation_id="units_search")
 def units_search(request: HttpRequest, params: Query[SearchParams]) -> list[dict[str, Any]]:
-    """Up to 25 units in scope matching a survey id, PSID, mobile number, name or address."""
-    q = params.q.strip()
-    digits = re.sub(r"\D", "", q)
-    cond = Q(survey_id__iexact=q) | Q(consumer_name__icontains=q) | Q(billing_name__icontains=q)
-    cond |= Q(address__icontains=q)
-    if digits and len(digits) >= 10:
-        mobile = "0" + digits[2:] if digits.startswith("92") else digits
-        cond |= Q(mobile=mobile) | Q(billing_mobile=mobile)
-    if digits and len(digits) >= 12 and digits == q.replace(" ", ""):
-        cond |= Q(bills__psid=int(digits[:18]))
-    rows = _units(request.user).filter(cond).distinct().order_by("survey_id")[:25]
+    """Up to 25 units in the caller's area matching the search box (like the unit browser)."""
+    query = selectors.parse_search(params.q)
+    units = selectors.unit_search(actor=request.user, query=query)
+    if params.uc is not None:
+        units = units.filter(uc=scope.uc_or_404(request.user, params.uc))
+    rows = units.select_related("business_type").order_by("survey_id")[:25]
     return [unit_row(u) for u in rows]
 
 
@@ -147,7 +187,5 @@ def units_search(request: HttpRequest, params: Query[SearchParams]) -> list[dict
 def units_detail(
     request: HttpRequest, unit_id: int = Path(..., ge=1, le=2**31 - 1)
 ) -> dict[str, Any]:
-    """One unit with all its survey fields; 404 when it is outside the caller's scope."""
-    qs = SurveyUnit.objects.select_related("uc__city", "business_type")
-    unit = scope.get_or_404(request.user, qs, "uc", pk=unit_id)
-    return unit_detail(unit)
+    """One unit with all its survey fields; 404 when it is outside the caller's area."""
+    return unit_detail(selectors.unit_get(actor=request.user, pk=unit_id))

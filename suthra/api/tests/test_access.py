@@ -32,7 +32,8 @@ class Endpoint:
 
 ENDPOINTS = [
     Endpoint("me", "AGENT", lambda r: "/me", "plain"),
-    Endpoint("units_list", "AGENT", lambda r: "/units", "list", "id", lambda r: r.units["a"].pk),
+    # The unit browser works on one UC: a UC outside the caller's area is a 404.
+    Endpoint("units_list", "AGENT", lambda r: f"/units?uc={r.units['a'].uc_id}", "detail"),
     Endpoint(
         "units_search",
         "AGENT",
@@ -70,6 +71,7 @@ TESTED_ELSEWHERE = {
     "tickets_decide",  # test_tickets.py
     "visits_create",  # test_visits.py
     "visits_decide",  # test_visits.py
+    "payments_record",  # test_payments.py
     "notifications_read",  # test_notifications.py (own notifications only)
     "notifications_read_all",  # test_notifications.py
 }
