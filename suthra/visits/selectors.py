@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from suthra.accounts import scope
@@ -138,11 +138,13 @@ def worklist(
     ids = [u.pk for u in chosen]
     if not ids:
         return Worklist([], None, uc, visible, 0, 0, needs_uc=False)
+    # The latest bill month in these UCs, probing each unit's newest bill through the
+    # (unit, month) index: a join would scan the whole bills table on PostgreSQL.
+    newest = Bill.objects.filter(unit_id=OuterRef("pk")).order_by("-month").values("month")[:1]
     month = (
-        Bill.objects.filter(unit__uc_id__in=ids)
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
+        SurveyUnit.objects.filter(uc_id__in=ids)
+        .annotate(newest=Subquery(newest))
+        .aggregate(month=Max("newest"))["month"]
     )
     if month is None:
         return Worklist([], None, uc, visible, 0, 0, needs_uc=False)
@@ -191,6 +193,7 @@ def worklist(
         )
     visited = set(
         ComplianceVisit.objects.filter(unit__uc_id__in=ids, visited_at__gte=_today_start())
+        .order_by()
         .values_list("unit_id", flat=True)
         .distinct()
     )
