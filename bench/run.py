@@ -600,8 +600,38 @@ def phase_imports(url: str) -> dict[str, Any]:
             ("payments", ImportBatch.Kind.PAYMENTS, payment_file),
         ):
             out[key] = _import(services, ImportBatch, kind, key, data)
+    out["archive"] = _archive_oldest()
     out["peak_mb"] = peak_mb()
     return out
+
+
+def _archive_oldest() -> dict[str, Any]:
+    """archive_bills on the oldest month: time, and what the kept summaries weigh."""
+    from django.db import connection
+
+    from suthra.billing.models import Bill
+
+    try:
+        from suthra.billing.archive import archive_month
+    except ImportError:
+        return {"skipped": "no suthra.billing.archive"}
+    oldest = Bill.objects.order_by("psid").values_list("month", flat=True).first()
+    t = time.perf_counter()
+    result = archive_month(oldest)
+    seconds = time.perf_counter() - t
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_total_relation_size('billing_archivedunitmonth'),"
+            " pg_total_relation_size('billing_archiveducmonth')"
+        )
+        unit_months, uc_months = cursor.fetchone()
+    return {
+        "month": str(oldest),
+        "bills": getattr(result, "count", None) or getattr(result, "bills", None),
+        "seconds": seconds,
+        "unit_month_bytes": unit_months,
+        "uc_month_bytes": uc_months,
+    }
 
 
 def measure_imports(url: str) -> dict[str, Any]:
@@ -815,6 +845,14 @@ def render(results: dict[str, Any]) -> str:
                 )
             else:
                 out.append(f"| {label} | — | — | — | {row.get('skipped', 'not run')} |")
+        archive = imports.get("archive", {})
+        if "seconds" in archive:
+            out.append(
+                f"| `archive_bills` of the oldest month ({archive['month'][:7]}) | "
+                f"{archive['bills'] or 0:,} | {archive['seconds']:.0f} s | — | per-unit summaries "
+                f"kept: {mb(archive['unit_month_bytes'])}, "
+                f"per-UC: {mb(archive['uc_month_bytes'])} |"
+            )
     else:
         out.append(f"| Bill import / payments | — | — | — | {imports.get('skipped')} |")
     if "seconds" in export:

@@ -88,12 +88,18 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+def _record_request_id(record: logging.LogRecord) -> str:
+    # django.request logs 4xx/5xx after the middleware returned, with the request attached.
+    request = getattr(record, "request", None)
+    return getattr(request, "request_id", None) or request_id_var.get()
+
+
 class RequestIdFilter(logging.Filter):
     """Adds ``record.request_id`` (``-`` outside a request: the worker, commands)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_id_var.get()
+            record.request_id = _record_request_id(record)
         return True
 
 
@@ -106,10 +112,11 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
-            "request_id": getattr(record, "request_id", request_id_var.get()),
+            "request_id": getattr(record, "request_id", None) or _record_request_id(record),
         }
         for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
+            # ``request`` (django.request's extra) would print the query string: left out.
+            if key not in _STANDARD and key != "request" and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)

@@ -154,3 +154,15 @@ def test_health_reports_idle_ok_and_stalled_worker(client):
     assert response.json() == {"status": "error", "database": "ok", "worker": "stalled"}
     # The load balancer's check ignores the worker: web servers stay in rotation.
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_error_log_lines_carry_the_request_id_but_not_the_query(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/no-such-page/?q=03001234567")
+    assert response.status_code == 404
+    record = next(r for r in caplog.records if r.name == "django.request")
+    RequestIdFilter().filter(record)
+    line = JsonFormatter().format(record)
+    assert json.loads(line)["request_id"] == response["X-Request-ID"]
+    assert "0300" not in line
