@@ -1,19 +1,23 @@
 """Every URL × every role × an in-scope and an out-of-scope object.
 
 Apps declare their URLs in ``suthra/<app>/access.py`` (see suthra/core/access.py). A named URL
-that no app declares makes ``test_every_url_is_in_the_matrix`` fail.
+that no app declares makes ``test_every_url_is_in_the_matrix`` fail. Each case is also requested
+by an anonymous visitor, and every response to a user without Multan is searched for a planted
+Multan unit and bill, so no list, count, search or export leaks an out-of-scope row.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
 import pytest
 from django.apps import apps
-from django.urls import get_resolver, reverse, reverse_lazy
+from django.urls import NoReverseMatch, get_resolver, reverse, reverse_lazy
 from django.urls.resolvers import URLPattern, URLResolver
 
 from suthra.core.access import EXEMPT_PREFIXES, USER_ROLES, Case
+from suthra.core.testing import make_bill, make_unit
 
 
 def all_cases() -> list[Case]:
@@ -45,6 +49,29 @@ def named_urls() -> set[str]:
 
 
 CASES = all_cases()
+
+# A unit and a bill in UC C (Multan), planted before every case: lists, counts, searches,
+# autocompletes and (CSV) exports seen by users without Multan must never show them.
+SENTINEL_MARKERS = ("Sentinel Outofscope", "SP-SENTINEL-0001")
+BLIND_TO_UC_C = ("agent_a", "agent_b", "supervisor")
+
+
+def _plant_sentinel(world) -> None:
+    unit = make_unit(
+        world.uc_c,
+        survey_id="SP-SENTINEL-0001",
+        consumer_name="Sentinel Outofscope",
+        address="Sentinel Outofscope Bazaar",
+    )
+    make_bill(unit, dt.date(2025, 11, 1), fee=300)
+
+
+def _body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 LOGIN = reverse_lazy("accounts:login")
 
 
@@ -61,6 +88,7 @@ def test_every_url_is_in_the_matrix():
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.url_name}:{c.method}")
 def test_access_matrix(case: Case, world, client):
+    _plant_sentinel(world)
     kwargs = case.obj(world) if case.obj else {}
     url = reverse(case.url_name, kwargs=kwargs)
     data = case.data(world) if callable(case.data) else (case.data or {})
@@ -82,5 +110,23 @@ def test_access_matrix(case: Case, world, client):
         expected = case.expected(username)
         if response.status_code not in expected:
             failures.append(f"{username}: got {response.status_code}, expected {expected}")
+        if username in BLIND_TO_UC_C:
+            leaked = [m for m in SENTINEL_MARKERS if m.encode() in _body(response)]
+            if leaked:
+                failures.append(f"{username}: response shows out-of-scope row {leaked}")
         client.logout()
     assert not failures, f"{case.url_name} {url}: " + "; ".join(failures)
+
+
+@pytest.mark.django_db
+def test_the_sentinel_is_visible_where_it_should_be(world, client):
+    """Guards the leak check above: the planted Multan unit does show up for Multan's users."""
+    _plant_sentinel(world)
+    try:
+        url = reverse("units:browse")
+    except NoReverseMatch:
+        pytest.skip("no unit list yet")
+    client.force_login(world.supervisor_multan)
+    assert SENTINEL_MARKERS[0].encode() in _body(client.get(url))
+    client.force_login(world.supervisor)
+    assert SENTINEL_MARKERS[0].encode() not in _body(client.get(url))
