@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import inspect
 import logging
 from typing import Any
 
@@ -134,8 +133,9 @@ def ticket_comment(*, actor: Staff, ticket: Ticket, body: str) -> TicketComment:
 
 
 def _apply_to_unit(*, actor: Staff, ticket: Ticket) -> dict[str, Any]:
-    """Apply an approved change to the unit through the units service when it exists, else
-    through a small audited write of our own. Returns what changed."""
+    """Apply an approved change to the unit through the units service (audited there), or —
+    when that service is not available — through a small audited write of our own. Returns
+    what changed."""
     unit = SurveyUnit.objects.select_for_update().get(pk=ticket.unit_id)
     reason = f"ticket #{ticket.pk}"
     if ticket.type == TicketType.NAME_MOBILE_CHANGE:
@@ -144,45 +144,35 @@ def _apply_to_unit(*, actor: Staff, ticket: Ticket) -> dict[str, Any]:
             fields["billing_name"] = ticket.new_name
         if ticket.new_mobile:
             fields["billing_mobile"] = ticket.new_mobile
-        if not _call_units_service(
-            "unit_update_billing", actor=actor, unit=unit, reason=reason, **fields
-        ):
+        update = _units_service("unit_update_billing")
+        if update is not None:
+            update(
+                actor=actor,
+                unit_id=unit.pk,
+                billing_name=ticket.new_name or unit.billing_name_effective,
+                billing_mobile=ticket.new_mobile or unit.billing_mobile_effective,
+                billing_address=unit.billing_address_effective,
+            )
+        else:
             _unit_write(actor=actor, unit=unit, fields=fields, ticket=ticket)
         return fields
     if ticket.type == TicketType.BUSINESS_CLOSED:
-        if not _call_units_service(
-            "unit_set_active", actor=actor, unit=unit, active=False, is_active=False, reason=reason
-        ):
+        set_active = _units_service("unit_set_active")
+        if set_active is not None:
+            set_active(actor=actor, unit_id=unit.pk, active=False, reason=reason)
+        else:
             _unit_write(actor=actor, unit=unit, fields={"is_active": False}, ticket=ticket)
         return {"is_active": False}
     return {}
 
 
-def _call_units_service(name: str, **kwargs: Any) -> bool:
-    """Call ``suthra.units.services.<name>`` with the keyword arguments it accepts; False when
-    the units app does not provide it (yet) or it needs arguments we cannot give."""
+def _units_service(name: str) -> Any:
+    """``suthra.units.services.<name>`` or None (the units app is built in parallel)."""
     try:
         module = importlib.import_module("suthra.units.services")
     except ModuleNotFoundError:
-        return False
-    func = getattr(module, name, None)
-    if func is None:
-        return False
-    params = inspect.signature(func).parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    given = {k: v for k, v in kwargs.items() if accepts_any or k in params}
-    missing = [
-        p.name
-        for p in params.values()
-        if p.default is inspect.Parameter.empty
-        and p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        and p.name not in given
-    ]
-    if missing:
-        logger.warning("units.services.%s needs %s; writing the change directly", name, missing)
-        return False
-    func(**given)
-    return True
+        return None
+    return getattr(module, name, None)
 
 
 def _unit_write(*, actor: Staff, unit: SurveyUnit, fields: dict[str, Any], ticket: Ticket) -> None:

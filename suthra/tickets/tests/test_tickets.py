@@ -261,3 +261,15 @@ def test_manager_without_city_and_inactive_supervisor_routing(world):
     make_staff("sup_gone", Role.SUPERVISOR, cities=[world.lahore], is_active=False)
     raise_ticket(world)
     assert not Notification.objects.filter(recipient__username="sup_gone").exists()
+
+
+@pytest.mark.django_db
+def test_without_the_units_service_the_change_is_written_and_audited(world, monkeypatch):
+    monkeypatch.setattr(services, "_units_service", lambda name: None)
+    unit = make_unit(world.uc_a)
+    ticket = raise_ticket(world, unit=unit, type=TicketType.NAME_MOBILE_CHANGE, new_name="Fallback")
+    services.ticket_decide(actor=world.supervisor, ticket=ticket, approve=True, reason="ok")
+    unit.refresh_from_db()
+    assert unit.billing_name == "Fallback"
+    event = AuditEvent.objects.get(action="unit.update", object_id=str(unit.pk))
+    assert event.changes["reason"] == f"ticket #{ticket.pk}"
