@@ -69,8 +69,9 @@
     if (!keyInput.value) keyInput.value = uuid();
     const data = new FormData(form);
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
-    // When the visit was recorded (it may be sent hours later); servers may ignore it.
-    data.set("recorded_at", new Date().toISOString());
+    // When the visit was recorded: it may be sent hours later.
+    const when = form.querySelector("input[name=visited_at]");
+    if (when && !when.value) data.set("visited_at", new Date().toISOString());
     const fields = [];
     data.forEach((value, name) => {
       if (name === "csrfmiddlewaretoken") return;

@@ -64,6 +64,25 @@ async function staticFirst(request) {
   return response;
 }
 
+// The scripts and styles a kept page uses (e.g. the visit form's GPS script), so it works
+// offline even if it was never opened online.
+async function keepAssets(html) {
+  const cache = await caches.open(STATIC);
+  const pattern = /(?:src|href)="([^"]+)"/g;
+  let match;
+  while ((match = pattern.exec(html)) !== null) {
+    const url = new URL(match[1].replace(/&amp;/g, "&"), self.location.origin);
+    if (url.origin !== self.location.origin || !url.pathname.startsWith(CFG.staticPrefix)) continue;
+    if (await caches.match(url.href)) continue;
+    try {
+      const response = await fetch(url.href);
+      if (response.ok) await cache.put(url.href, response);
+    } catch (err) {
+      return;
+    }
+  }
+}
+
 async function clearPages() {
   await caches.delete(PAGES);
 }
@@ -127,9 +146,14 @@ self.addEventListener("message", (event) => {
         for (const href of data.urls.slice(0, 60)) {
           const url = new URL(href, self.location.origin);
           if (url.origin !== self.location.origin || !keepable(url)) continue;
+          // A visit form does not change: fetch it once (lists are refreshed every time).
+          const exact = CFG.pageExact.includes(url.pathname);
+          if (!exact && (await cache.match(url.href, { ignoreVary: true }))) continue;
           try {
             const response = await fetch(url.href, { credentials: "same-origin" });
-            if (response.ok && !response.redirected) await cache.put(url.href, response);
+            if (!response.ok || response.redirected) continue;
+            await cache.put(url.href, response.clone());
+            await keepAssets(await response.text());
           } catch (err) {
             return; // offline again: keep what we have
           }

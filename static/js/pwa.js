@@ -186,6 +186,30 @@
     drawQueue();
   }
 
+  // A visit form may come from the phone's copy of an old page: every opening of the form gets
+  // its own key, so two visits recorded from one kept page are two visits, not one.
+  document.querySelectorAll("form input[name=client_key]").forEach((input) => {
+    input.value = SuthraQueue.uuid();
+  });
+
+  // The worklist (perhaps the copy kept offline): tick units with a visit saved on the phone.
+  async function markSaved() {
+    if (!cfg.worklist || location.pathname !== cfg.worklist) return;
+    const today = new Date().toDateString();
+    const saved = new Set(
+      (await mine())
+        .filter((r) => new Date(r.created).toDateString() === today)
+        .map((r) => r.action),
+    );
+    document.querySelectorAll("main a[href]").forEach((a) => {
+      if (saved.has(a.href) && !a.classList.contains("pwa-saved")) {
+        a.classList.add("pwa-saved");
+        a.textContent = "✓ " + (tag.dataset.savedLabel || a.textContent);
+      }
+    });
+  }
+
   showPending();
+  markSaved();
   syncNow();
 })();
