@@ -387,12 +387,8 @@ def staff_import_legacy(
     records = list(records)
     cities = {c.name.casefold(): c for c in City.objects.all()}
     ucs = {(uc.city_id, uc.name.casefold()): uc for uc in UnionCouncil.objects.all()}
-    existing = {
-        u.casefold()
-        for u in Staff.objects.filter(username__in=[r.username for r in records]).values_list(
-            "username", flat=True
-        )
-    }
+    # A few dozen staff: compare case-insensitively in Python ("Ali" and "ali" are one person).
+    existing = {u.casefold() for u in Staff.objects.values_list("username", flat=True)}
     with transaction.atomic():
         for rec in records:
             if rec.username.casefold() in existing:

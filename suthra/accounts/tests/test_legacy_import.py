@@ -109,6 +109,14 @@ def test_duplicate_username_in_the_file_and_bad_rows_are_reported(places, tmp_pa
     assert not Staff.objects.get(username="ali").must_change_password  # a strong password
 
 
+def test_existing_username_in_another_case_is_not_duplicated(places, tmp_path):
+    path = write(tmp_path, "1,Head,long-enough-password-1,Head Two,HEAD,,{},true\n")
+    Staff.objects.create_user("head", "some-other-password-9", full_name="Head", role=Role.HEAD)
+    out, _ = run(path)
+    assert "created 0, already present 1" in out
+    assert Staff.objects.filter(username__iexact="head").count() == 1
+
+
 def test_force_reset_marks_everyone(places, tmp_path):
     path = write(tmp_path, "1,ali,long-enough-password-1,Ali,SUPERVISOR,Lahore,{},true\n")
     run(path, "--force-reset")
