@@ -2,10 +2,11 @@
 
 Bills are written month by month, the way e-Pay's files arrive in production: the heap is then
 ordered by month (what the BRIN indexes on ``month``/``paid_on`` assume) and PSIDs grow with the
-month, so the primary-key index is appended to. Small runs and SQLite use the ORM's bulk_create;
+month, so the primary-key index is appended to. SQLite gets batched INSERTs (executemany);
 on PostgreSQL rows go through COPY; a load into empty tables builds their indexes and foreign
-keys once at the end, then vacuums — 300 k units × 12 months (3.6 M bills) take
-about three minutes on a 2-core machine (docs/PERFORMANCE.md).
+keys once at the end, then vacuums — 300 k units × 12 months (3.6 M bills) take about
+3½ minutes on a 2-core machine, plus the refresh of the dashboard's summaries
+(docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from suthra.billing.models import Bill, BillStatus, PaymentChannel
@@ -324,23 +325,41 @@ def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> int:
     return count
 
 
-def _bulk_create(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
+def _insert_many(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
+    """Batched INSERTs (SQLite): values prepared by each field, no model instances — 10× faster
+    than bulk_create for the demo's 24 k bills."""
+    fields = [model._meta.get_field(c) for c in columns]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup per value
+    # Only dates, datetimes and decimals need the backend's conversion; the rest go as they are.
+    special = {"DateField", "DateTimeField", "DecimalField"}
+    prepare = [
+        (lambda v, f=f: f.get_db_prep_save(v, db)) if f.get_internal_type() in special else None
+        for f in fields
+    ]
     count = 0
-    buffer = []
-    for row in rows:
-        buffer.append(model(**dict(zip(columns, row, strict=True))))
-        if len(buffer) >= 5000:
-            model._default_manager.bulk_create(buffer)
-            count += len(buffer)
-            buffer = []
-    model._default_manager.bulk_create(buffer)
+    buffer: list[tuple] = []
+    with db.cursor() as cursor:
+        for row in rows:
+            buffer.append(
+                tuple(v if p is None else p(v) for p, v in zip(prepare, row, strict=True))
+            )
+            if len(buffer) >= 5000:
+                cursor.executemany(sql, buffer)
+                count += len(buffer)
+                buffer = []
+        if buffer:
+            cursor.executemany(sql, buffer)
     return count + len(buffer)
 
 
 def _write(model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
     if connection.vendor == "postgresql":
         return _copy(model._meta.db_table, columns, rows)
-    return _bulk_create(model, columns, rows)
+    return _insert_many(model, columns, rows)
 
 
 def _defer_keys_and_indexes(tables: list[str]) -> list[str]:
