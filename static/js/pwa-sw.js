@@ -75,7 +75,7 @@ async function keepAssets(html) {
     if (url.origin !== self.location.origin || !url.pathname.startsWith(CFG.staticPrefix)) continue;
     if (await caches.match(url.href)) continue;
     try {
-      const response = await fetch(url.href);
+      const response = await fetch(url.href, { headers: { "X-Suthra-Prefetch": "offline" } });
       if (response.ok) await cache.put(url.href, response);
     } catch (err) {
       return;
@@ -150,7 +150,10 @@ self.addEventListener("message", (event) => {
           const exact = CFG.pageExact.includes(url.pathname);
           if (!exact && (await cache.match(url.href, { ignoreVary: true }))) continue;
           try {
-            const response = await fetch(url.href, { credentials: "same-origin" });
+            const response = await fetch(url.href, {
+              credentials: "same-origin",
+              headers: { "X-Suthra-Prefetch": "offline" },
+            });
             if (!response.ok || response.redirected) continue;
             await cache.put(url.href, response.clone());
             await keepAssets(await response.text());

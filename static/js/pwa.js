@@ -32,20 +32,20 @@
   function keepForOffline(registration) {
     const worker = (registration && registration.active) || navigator.serviceWorker.controller;
     if (!cfg.user || !navigator.onLine || !worker) return;
-    const urls = [];
+    const urls = new Set();
     if (cfg.worklist && location.pathname === cfg.worklist) {
-      // The worklist and the pages it links to (the visit forms), as they are right now.
-      urls.push(location.href);
-      document.querySelectorAll("main a[href]").forEach((a) => urls.push(a.href));
+      // The visit forms the worklist links to (the worklist itself was kept as it loaded).
+      document.querySelectorAll("main a[href]").forEach((a) => urls.add(a.href));
     }
     const last = Number(sessionStorage.getItem("suthra-kept") || 0);
     if (Date.now() - last > KEEP_EVERY_MS) {
       sessionStorage.setItem("suthra-kept", String(Date.now()));
-      if (cfg.worklist) urls.push(cfg.worklist);
-      urls.push(cfg.queue);
+      if (cfg.worklist) urls.add(new URL(cfg.worklist, location.href).href);
+      urls.add(new URL(cfg.queue, location.href).href);
     }
-    if (urls.length) {
-      worker.postMessage({ type: "keep", urls: urls });
+    urls.delete(location.href);
+    if (urls.size) {
+      worker.postMessage({ type: "keep", urls: Array.from(urls) });
     }
   }
 

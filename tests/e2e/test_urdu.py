@@ -1,0 +1,152 @@
+"""Urdu on a phone: right-to-left, the vendored Naskh font, and no untranslated interface text
+on the main journeys. The check lists every interface string (a msgid of the catalogue) that
+shows in English on an Urdu page; data (names, addresses, survey ids) is not checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from suthra.core.testing import make_bill, make_unit
+from suthra.pwa.tests.test_catalogue import PO, parse_po
+
+# Leaf text of the page (one entry per element with its own text), inputs' placeholders and
+# buttons' values, and aria-labels.
+VISIBLE_TEXT = """() => {
+    const out = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode;
+        const el = node.parentElement;
+        if (!el || el.closest("script, style, template, [hidden]")) continue;
+        const text = node.textContent.trim();
+        if (text) out.push(text);
+    }
+    document.querySelectorAll("[placeholder], [aria-label], [title]").forEach((el) => {
+        for (const attr of ["placeholder", "aria-label", "title"]) {
+            const v = el.getAttribute(attr);
+            if (v && v.trim()) out.push(v.trim());
+        }
+    });
+    return out;
+}"""
+
+
+# English on Urdu pages caused by code outside this app, reported to its owners (remove a line
+# once fixed; any other English interface text fails the test):
+# - billing/forms.py builds the status choices with str(label) at import time, and "Any status"
+#   is not marked for translation.
+REPORTED_TO_OWNERS = {"bills": {"Any status", "Paid", "Partly paid", "Unpaid", "Status"}}
+
+
+def english_interface_strings() -> tuple[set[str], set[str]]:
+    """(msgids, long msgids): messages whose Urdu differs from the English (so "PSID" or "ATM",
+    the same in both, never count). Long ones (3+ words) are also looked for inside text."""
+    exact, long = set(), set()
+    for e in parse_po(PO):
+        if e["msgid"] == settings.SITE_NAME:
+            continue  # configuration (SITE_NAME), shown as set, like data
+        if "%(" in e["msgid"] or e["msgstr"][0] == e["msgid"]:
+            continue
+        if not re.search(r"[A-Za-z]{2}", e["msgid"]):
+            continue
+        exact.add(e["msgid"].strip())
+        if len(e["msgid"].split()) >= 3:
+            long.add(e["msgid"].strip())
+    return exact, long
+
+
+def untranslated_on(page) -> list[str]:
+    exact, long = english_interface_strings()
+    texts = page.evaluate(VISIBLE_TEXT)
+    found = [t for t in texts if t in exact]
+    body = "\n".join(texts)
+    found += [m for m in long if m in body and m not in found]
+    return sorted(set(found))
+
+
+def assert_rtl_and_naskh(page) -> None:
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "ur"
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Noto Naskh Arabic" in family
+    loaded = page.evaluate(
+        """async () => {
+            await document.fonts.ready;
+            await document.fonts.load('16px "Noto Naskh Arabic"', "اردو");
+            return document.fonts.check('16px "Noto Naskh Arabic"', "اردو");
+        }"""
+    )
+    assert loaded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_urdu_pages_are_right_to_left_and_fully_translated(phone, world, login_as, screenshot):
+    month = timezone.localdate().replace(day=1)
+    unit = make_unit(world.uc_a, consumer_name="Rafiq Barber")
+    make_bill(unit, (month - dt.timedelta(days=1)).replace(day=1), fee=300)
+    make_bill(unit, month, fee=300, arrears=300)
+    world.agent_a.language = "ur"
+    world.agent_a.save()
+
+    login_as(phone, world.agent_a)
+    journeys = [
+        ("home", "/"),
+        ("worklist", "/visits/worklist/"),
+        ("visit-form", f"/visits/new/{unit.pk}/"),
+        ("units", f"/units/?uc={world.uc_a.pk}"),
+        ("unit", f"/units/{unit.pk}/"),
+        ("bills", "/billing/bills/"),
+        ("tickets", "/tickets/"),
+        ("visits", "/visits/"),
+        ("saved-visits", "/offline/queue/"),
+    ]
+    missing: dict[str, list[str]] = {}
+    for name, url in journeys:
+        response = phone.goto(url)
+        if response is None or response.status == 404:
+            continue  # that page is not built (yet)
+        phone.wait_for_load_state("networkidle")
+        assert_rtl_and_naskh(phone)
+        found = [t for t in untranslated_on(phone) if t not in REPORTED_TO_OWNERS.get(name, ())]
+        if found:
+            missing[name] = found
+        if name in ("home", "worklist", "visit-form"):
+            screenshot(phone, f"urdu-{name}")
+    assert not missing, "English interface text on Urdu pages: " + repr(missing)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_language_picker_switches_to_urdu_and_back(phone, world, login_as):
+    login_as(phone, world.agent_a)
+    expect(phone.locator("html")).to_have_attribute("dir", "ltr")
+    phone.click("summary")
+    phone.click(".menu .lang-picker button[value=ur]")
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    world.agent_a.refresh_from_db()
+    assert world.agent_a.language == "ur"
+    # Touch targets stay at least 44 px high in the right-to-left menu too.
+    phone.click("summary")
+    heights = phone.evaluate(
+        """() => Array.from(document.querySelectorAll(".menu nav a, .menu nav button"))
+            .map((el) => el.getBoundingClientRect().height)"""
+    )
+    assert heights and min(heights) >= 44, heights
+    phone.click(".menu .lang-picker button[value=en]")
+    expect(phone.locator("html")).to_have_attribute("dir", "ltr")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_login_page_can_be_switched_to_urdu_before_login(phone, world):
+    phone.goto("/accounts/login/")
+    phone.click(".topbar .lang-picker button[value=ur]")
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    expect(phone.locator("h1")).to_have_text("لاگ اِن")
+    # Nothing wider than a 360 px phone.
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
