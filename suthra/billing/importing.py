@@ -114,13 +114,20 @@ class BillImport:
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
         return billrows.parse_bills(table, progress, today=timezone.localdate())
 
-    def plan(self, batch: ImportBatch, records: list[Any], errors: list[RowError]) -> Plan:
+    def plan(
+        self,
+        batch: ImportBatch,
+        records: list[Any],
+        errors: list[RowError],
+        *,
+        preview: bool = True,
+    ) -> Plan:
         """Who may call: the import machinery (MANAGER and up, or a management command)."""
         errors = list(errors)
         allowed = _allowed(batch)
         units = _units({r.survey_id for r in records})
         months = {r.month for r in records}
-        prev_months = {month_add(m, -1) for m in months} - months
+        prev_months = {month_add(m, -1) for m in months} - months if preview else set()
         # Existing bills of the file's months (and the month before, for the checks).
         by_psid: dict[int, tuple] = {}
         by_unit_month: dict[tuple[int, dt.date], tuple] = {}
@@ -183,14 +190,33 @@ class BillImport:
             if current is None:
                 new.append((rec, unit_id, uc_id))
                 continue
-            diff = _bill_diff(current, rec)
             if not rec.paid and current[5]:
                 kept_payment += 1
+            if (
+                current[3] == rec.monthly_fee
+                and current[4] == rec.arrears
+                and (not rec.paid or current[5:7] == (rec.paid_amount, rec.paid_on))
+                and (not rec.paid or current[8] == rec.channel)
+            ):
+                unchanged += 1  # the common case, without building a diff
+                continue
+            diff = _bill_diff(current, rec)
             if diff:
                 changed.append((rec, unit_id, uc_id, current, diff))
             else:
                 unchanged += 1
 
+        if not preview:  # the commit needs no month-on-month report (the preview has it)
+            return Plan(
+                counts={
+                    "new": len(new),
+                    "changed": len(changed),
+                    "unchanged": unchanged,
+                    "payment_kept": kept_payment,
+                },
+                errors=errors,
+                work={"new": new, "changed": changed},
+            )
         details = {
             "months": sorted(m.isoformat()[:7] for m in months),
             "changes_sample": [
@@ -455,7 +481,14 @@ class PaymentImport:
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
         return billrows.parse_payments(table, progress, today=timezone.localdate())
 
-    def plan(self, batch: ImportBatch, records: list[Any], errors: list[RowError]) -> Plan:
+    def plan(
+        self,
+        batch: ImportBatch,
+        records: list[Any],
+        errors: list[RowError],
+        *,
+        preview: bool = True,
+    ) -> Plan:
         """Match payments to bills on PSID. Who may call: the import machinery."""
         errors = list(errors)
         allowed = _allowed(batch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -172,8 +173,7 @@ def sniff_delimiter(first_line: str) -> str:
 def _read_csv(data: bytes, spec: Sequence[Column]) -> Table:
     text, encoding = decode(data)
     text = text.lstrip("\ufeff")
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+    first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     if not first:
         raise ParseError("The file is empty.")
     delimiter = sniff_delimiter(first)
@@ -182,12 +182,10 @@ def _read_csv(data: bytes, spec: Sequence[Column]) -> Table:
     rows: list[tuple[int, list[Any]]] = []
     try:
         for number, record in enumerate(reader, start=1):
-            if headers is None:
-                if not any(cell.strip() for cell in record):
-                    continue
-                headers = record
+            if not "".join(record).strip():
                 continue
-            if not any(cell.strip() for cell in record):
+            if headers is None:
+                headers = record
                 continue
             rows.append((number, record))
             if len(rows) > MAX_ROWS:
@@ -318,6 +316,8 @@ def _reject_formula(raw: str) -> None:
 
 def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int:
     """A whole number (Excel's 300.0 is fine; "1,000" is fine; 12.5 or "abc" are not)."""
+    if type(value) is str and value.isdigit() and value.isascii():  # the common case, fast
+        return int(value)
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a whole number")
     if isinstance(value, int):
@@ -342,6 +342,13 @@ def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int
 
 def psid(value: Any, *, min_digits: int = 12, max_digits: int = 18) -> int:
     """An e-Pay PSID: digits only, of sane length. Excel floats lose digits and are refused."""
+    if (
+        type(value) is str
+        and value.isdigit()
+        and value.isascii()
+        and min_digits <= len(value) <= max_digits
+    ):
+        return int(value)  # the common case, fast
     if isinstance(value, float) and not value.is_integer():
         raise ValueError("PSID must be digits only")
     if isinstance(value, float) and value >= 2**53:
@@ -372,7 +379,12 @@ def month(value: Any) -> dt.date:
         value = value.date()
     if isinstance(value, dt.date):
         return value.replace(day=1)
-    raw = text(value)
+    # A file has few distinct months: parse each spelling once.
+    return _month_text(text(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _month_text(raw: str) -> dt.date:
     if not raw:
         raise ValueError("month is missing")
     _reject_formula(raw)
@@ -404,7 +416,11 @@ def date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    raw = text(value)
+    return _date_text(text(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(raw: str) -> dt.date:
     if not raw:
         raise ValueError("date is missing")
     _reject_formula(raw)

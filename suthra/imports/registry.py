@@ -8,8 +8,9 @@ An app registers a handler for its ``ImportBatch.Kind`` in its ``AppConfig.ready
 A handler has three steps:
 
 - ``parse(table, progress)`` — pure: raw rows → typed records and ``RowError``s;
-- ``plan(batch, records)`` — database reads only: what would change (counts, details, more
-  row errors such as unknown keys); used for the preview and again inside the commit;
+- ``plan(batch, records, errors, preview=...)`` — database reads only: what would change
+  (counts, details, more row errors such as unknown keys); used for the preview and again
+  inside the commit (``preview=False``: informational details may be skipped there);
 - ``apply(batch, plan)`` — the writes; called inside the commit's single transaction, after
   ``plan`` ran again in that same transaction.
 """
@@ -48,7 +49,9 @@ class ImportHandler(Protocol):
 
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]: ...
 
-    def plan(self, batch: Any, records: list[Any], errors: list[RowError]) -> Plan: ...
+    def plan(
+        self, batch: Any, records: list[Any], errors: list[RowError], *, preview: bool = True
+    ) -> Plan: ...
 
     def apply(self, batch: Any, plan: Plan) -> dict[str, int]: ...
 

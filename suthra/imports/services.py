@@ -251,7 +251,7 @@ def batch_commit(batch_id: int) -> None:
             if twin is not None and twin.pk != batch.pk:
                 raise ParseError(f"The same file was imported meanwhile as batch #{twin.pk}.")
             # Plan again inside the transaction: the database may have changed since preview.
-            plan = handler.plan(batch, records, errors)
+            plan = handler.plan(batch, records, errors, preview=False)
             applied = handler.apply(batch, plan)
             plan.errors.sort(key=lambda e: e.row)
             batch.error_report_key = _save_errors(batch, plan.errors)
@@ -261,7 +261,8 @@ def batch_commit(batch_id: int) -> None:
                 "rejected": len({e.row for e in plan.errors}),
                 "errors": len(plan.errors),
                 "error_sample": _error_sample(plan.errors),
-                "details": plan.details,
+                # The preview's details (month-on-month checks) unless the commit made its own.
+                "details": plan.details or batch.counts.get("details", {}),
                 "file": info,
             }
             batch.status = Status.DONE
