@@ -5,7 +5,7 @@
   flat whatever the size of the export.
 - Every text cell that a spreadsheet would read as a formula (it starts with ``= + - @``, a tab
   or a carriage return) is prefixed with ``'`` (OWASP "CSV injection").
-- XLSX is written with openpyxl's write-only workbook (rows go straight to a temporary file).
+- XLSX is streamed as sheet XML straight into the zip (see ``write_xlsx`` for why not openpyxl).
 - PDF uses fpdf2 with HarfBuzz text shaping (``uharfbuzz``) and the Noto fonts vendored in
   ``static/fonts/``, so Urdu comes out joined and right-to-left without any system font.
 
@@ -20,11 +20,16 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
 
 from django.conf import settings
 from django.db import models
@@ -149,6 +154,87 @@ def csv_response(
 # --- XLSX --------------------------------------------------------------------------------------
 
 
+# openpyxl's write-only mode measured 546 s for 286 k bills × 10 columns here (about 6 k cells/s),
+# far from the 30 s goal; writing the sheet XML straight into the zip is ~9× faster and as
+# flat in memory. The files are checked by reading them back with openpyxl in the tests.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# XML parsers turn a raw carriage return into a newline; keep it as a character reference.
+_XML_ENTITIES = {"\r": "&#13;"}
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_OOXML = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_PKG = "http://schemas.openxmlformats.org/package/2006"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_CONTENT_TYPES = (
+    f'{_XML}<Types xmlns="{_PKG}/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_OOXML}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_OOXML}.worksheet+xml"/>'
+    f'<Override PartName="/xl/styles.xml" ContentType="{_OOXML}.styles+xml"/>'
+    "</Types>"
+)
+_RELS = (
+    f'{_XML}<Relationships xmlns="{_PKG}/relationships">'
+    f'<Relationship Id="rId1" Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK = (
+    f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}">'
+    '<sheets><sheet name={name} sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    f'{_XML}<Relationships xmlns="{_PKG}/relationships">'
+    f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_DOC}/styles" Target="styles.xml"/>'
+    "</Relationships>"
+)
+# Cell styles: 0 plain, 1 bold (header), 2 date, 3 date and time.
+_STYLES = (
+    f'{_XML}<styleSheet xmlns="{_MAIN}">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs>"
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_SHEET_HEAD = (
+    f'{_XML}<worksheet xmlns="{_MAIN}"><sheetViews><sheetView workbookViewId="0">'
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+    "</sheetView></sheetViews><sheetData>"
+)
+_SHEET_TAIL = "</sheetData></worksheet>"
+
+
+def _xlsx_cell(v: Any, style: str = "") -> str:
+    """One ``<c>`` element: numbers, booleans, dates (styled), or inline text."""
+    if v is None or v == "":
+        return "<c/>"
+    if isinstance(v, bool):
+        return f'<c t="b"{style}><v>{int(v)}</v></c>'
+    if isinstance(v, int | float | Decimal):
+        return f"<c{style}><v>{v}</v></c>"
+    if isinstance(v, dt.datetime):
+        d = v.replace(tzinfo=None) - _EXCEL_EPOCH
+        return f'<c s="3"><v>{d.days + d.seconds / 86400:.10f}</v></c>'
+    if isinstance(v, dt.date):
+        return f'<c s="2"><v>{(v - _EXCEL_EPOCH.date()).days}</v></c>'
+    text = xml_escape(_XML_ILLEGAL.sub("", str(v)), _XML_ENTITIES)
+    return f'<c t="inlineStr"{style}><is><t xml:space="preserve">{text}</t></is></c>'
+
+
 def write_xlsx(
     out: IO[bytes] | str | Path,
     header: Sequence[str],
@@ -156,24 +242,25 @@ def write_xlsx(
     *,
     title: str = "Export",
 ) -> None:
-    """Write one sheet with a bold, frozen header row. Memory stays flat (write-only mode)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31] or "Export")
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for h in header:
-        cell = WriteOnlyCell(ws, value=neutralise(str(h)))
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    wb.save(out)
+    """Write one sheet with a bold, frozen header row, streaming rows into the zip entry."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("_rels/.rels", _RELS)
+        z.writestr("xl/workbook.xml", _WORKBOOK.format(name=quoteattr(title[:31] or "Export")))
+        z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        z.writestr("xl/styles.xml", _STYLES)
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(_SHEET_HEAD.encode())
+            parts = ["<row>", *(_xlsx_cell(neutralise(str(h)), ' s="1"') for h in header), "</row>"]
+            for row in rows:
+                parts.append("<row>")
+                parts.extend(_xlsx_cell(_cell(v)) for v in row)
+                parts.append("</row>")
+                if len(parts) > 20000:
+                    sheet.write("".join(parts).encode())
+                    parts = []
+            parts.append(_SHEET_TAIL)
+            sheet.write("".join(parts).encode())
 
 
 def xlsx_response(

@@ -185,3 +185,16 @@ def test_export_filters_month_and_status(world, login, start):
     _, body = _download(client, ExportJob.objects.get())
     assert len(body.decode("utf-8-sig").splitlines()) == 2
     assert Bill.objects.count() == 2
+
+
+def test_xlsx_keeps_types_and_strips_characters_xml_cannot_hold():
+    when = timezone.make_aware(dt.datetime(2025, 11, 3, 14, 30))
+    rows = [[NOV, when, True, 12.5, 17_000_000_000_000_001, None, "bell\x07<&>"]]
+    book = io.BytesIO()
+    exports.write_xlsx(book, list("abcdefg"), rows)
+    ws = load_workbook(book).active
+    row = [c.value for c in ws[2]]
+    # Aware datetimes are written in Pakistan time.
+    assert row[:4] == [dt.datetime(2025, 11, 1), dt.datetime(2025, 11, 3, 14, 30), True, 12.5]
+    assert row[5:] == [None, "bell<&>"]
+    assert [c.font.b for c in ws[1]] == [True] * 7
