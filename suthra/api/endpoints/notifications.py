@@ -55,7 +55,9 @@ def note_row(n: Notification) -> dict[str, Any]:
     }
 
 
-@router.get("/notifications", response=responses(NotificationPage), operation_id="notifications")
+@router.get(
+    "/notifications", response=responses(NotificationPage), operation_id="notifications_list"
+)
 def notifications_list(request: HttpRequest, params: Query[NotificationParams]) -> dict[str, Any]:
     """The caller's notifications, newest first (nobody sees anyone else's)."""
     rows = selectors.notifications_for(

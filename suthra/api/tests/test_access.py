@@ -61,7 +61,7 @@ ENDPOINTS = [
     Endpoint("visits_detail", "AGENT", lambda r: f"/visits/{r.visits['a'].pk}", "detail"),
     Endpoint("worklist", "AGENT", lambda r: "/worklist", "list", expect=lambda r: r.units["a"].pk),
     Endpoint("dashboard", "AGENT", lambda r: "/dashboard", "plain"),
-    Endpoint("notifications", "AGENT", lambda r: "/notifications", "plain"),
+    Endpoint("notifications_list", "AGENT", lambda r: "/notifications", "plain"),
     Endpoint("imports_list", "MANAGER", lambda r: "/imports", "plain"),
     Endpoint("imports_detail", "MANAGER", lambda r: f"/imports/{r.batch.pk}", "plain"),
 ]
