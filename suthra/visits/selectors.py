@@ -56,10 +56,15 @@ def approval_queue(*, actor: Any) -> QuerySet[ComplianceVisit]:
     )
 
 
-def recheck_sample(*, actor: Any, size: int = 5) -> list[ComplianceVisit]:
-    """A random handful of pending, unflagged visits for a spot check: a random start in the
-    id range, then the next ``size`` (two cheap indexed queries, no ORDER BY RANDOM())."""
+def recheck_sample(
+    *, actor: Any, size: int = 5, exclude: list[int] | None = None
+) -> list[ComplianceVisit]:
+    """A random handful of pending, unflagged visits for a spot check (not those in
+    ``exclude``, already on screen): a random start in the id range, then the next ``size``
+    (cheap indexed queries, no ORDER BY RANDOM())."""
     base = visits_visible(actor).filter(status=VisitStatus.PENDING, flagged=False)
+    if exclude:
+        base = base.exclude(id__in=exclude)
     bounds = base.aggregate(lo=Min("id"), hi=Max("id"))
     if bounds["lo"] is None:
         return []

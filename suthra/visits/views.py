@@ -182,7 +182,8 @@ def visit_queue(request: HttpRequest) -> HttpResponse:
         keys=["-flagged", "id"],
         default_size=25,
     )
-    sample = selectors.recheck_sample(actor=request.user) if page.is_first else []
+    shown = [v.pk for v in page]
+    sample = selectors.recheck_sample(actor=request.user, exclude=shown) if page.is_first else []
     return render_page(request, "visits/queue.html", {"page": page, "sample": sample})
 
 

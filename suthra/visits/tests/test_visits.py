@@ -215,21 +215,26 @@ def test_queue_puts_flagged_first_and_offers_a_sample(
     world, login, unit, django_assert_max_num_queries
 ):
     now = timezone.now()
-    plain = [
-        ComplianceVisit.objects.create(staff=world.agent_a, unit=unit, visited_at=now, outcome=2)
-        for _ in range(6)
-    ]
+    plain = ComplianceVisit.objects.bulk_create(
+        [
+            ComplianceVisit(staff=world.agent_a, unit=unit, visited_at=now, outcome=2)
+            for _ in range(30)
+        ]
+    )
     flagged = ComplianceVisit.objects.create(
         staff=world.agent_a, unit=unit, visited_at=now, outcome=2, flagged=True, flag_far=True
     )
     client = login(world.supervisor)
     client.get(reverse("visits:queue"))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         r = client.get(reverse("visits:queue"))
     items = list(r.context["page"])
-    assert items[0] == flagged and set(items[1:]) == set(plain)
-    assert 0 < len(r.context["sample"]) <= 5
-    assert all(not v.flagged for v in r.context["sample"])
+    assert items[0] == flagged and len(items) == 25
+    assert set(items[1:]) <= set(plain)
+    sample = r.context["sample"]
+    # The spot check offers unflagged visits not already on the page.
+    assert len(sample) == 5 and not set(sample) & set(items)
+    assert all(not v.flagged for v in sample)
     assert login(world.supervisor_multan).get(reverse("visits:queue")).context["page"].items == []
 
 
@@ -299,3 +304,14 @@ def test_pick_unit_by_search_and_near_me(world, login):
     assert [u for u, _ in r.context["results"]] == [near]
     r = client.get(reverse("visits:pick"), {"lat": offset_north(50), "lon": UNIT_LON})
     assert [u for u, _ in r.context["results"]] == [near]
+
+
+@pytest.mark.django_db
+def test_paid_on_the_spot_points_the_supervisor_to_the_bills(world, login, unit):
+    visit = ComplianceVisit.objects.create(
+        staff=world.agent_a, unit=unit, visited_at=timezone.now(), outcome=VisitOutcome.PAID_ON_SPOT
+    )
+    page = login(world.supervisor).get(reverse("visits:detail", args=[visit.pk])).content.decode()
+    assert reverse("billing:ledger", args=[unit.pk]) in page
+    agent_page = login(world.agent_a).get(reverse("visits:detail", args=[visit.pk]))
+    assert reverse("billing:ledger", args=[unit.pk]) not in agent_page.content.decode()
