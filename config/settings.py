@@ -240,8 +240,10 @@ PHOTO_MAX_UPLOAD_BYTES = env_int("PHOTO_MAX_UPLOAD_BYTES", 12 * 1024 * 1024, min
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000, minimum=10_000)
 # Where photos go: "local" (default storage), "s3" (any S3-compatible store) or "drive".
 PHOTO_STORAGE = env_str("PHOTO_STORAGE", "local")
+# A bare ``dict`` annotation: the entries mix option types (mypy infers dict[str, str] above).
+_photos: dict = {}
 if PHOTO_STORAGE == "s3":
-    STORAGES["photos"] = {
+    _photos = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": env_str("S3_BUCKET"),
@@ -256,7 +258,7 @@ if PHOTO_STORAGE == "s3":
         },
     }
 elif PHOTO_STORAGE == "drive":
-    STORAGES["photos"] = {
+    _photos = {
         "BACKEND": "suthra.core.storage_drive.GoogleDriveStorage",
         "OPTIONS": {
             "folder_id": env_str("DRIVE_FOLDER_ID"),
@@ -265,6 +267,8 @@ elif PHOTO_STORAGE == "drive":
     }
 elif PHOTO_STORAGE != "local":
     raise ImproperEnv("PHOTO_STORAGE must be local, s3 or drive")
+if _photos:
+    STORAGES["photos"] = _photos
 NOTIFY_EMAIL_MAX_ATTEMPTS = env_int("NOTIFY_EMAIL_MAX_ATTEMPTS", 4, minimum=1)
 SMS_BACKEND = env_str("SMS_BACKEND", "suthra.notifications.sms.LoggingSmsBackend")
 SMS_NOTIFY_KINDS = env_list("SMS_NOTIFY_KINDS", ["ticket.escalated"])
