@@ -199,6 +199,8 @@ OTP_TOTP_ISSUER = env_str("OTP_ISSUER", "Suthra Punjab")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ur", "اردو")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Urdu date and number formats (Django ships none for "ur").
+FORMAT_MODULE_PATH = ["suthra.pwa.formats"]
 TIME_ZONE = "Asia/Karachi"
 USE_I18N = True
 USE_TZ = True

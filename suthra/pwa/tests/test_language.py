@@ -58,3 +58,15 @@ def test_visitor_language_is_kept_in_a_cookie_only(client, world):
 
 def test_language_switch_needs_post(client):
     assert client.get("/language/").status_code == 405
+
+
+def test_urdu_dates_are_day_first_with_urdu_month_names():
+    import datetime as dt
+
+    from django.utils import formats, translation
+
+    with translation.override("ur"):
+        assert formats.date_format(dt.date(2026, 11, 25)) == "25 نومبر 2026"
+        assert formats.number_format(1234567, force_grouping=True) == "1,234,567"
+    with translation.override("en"):
+        assert formats.date_format(dt.date(2026, 11, 25)) == "Nov. 25, 2026"
