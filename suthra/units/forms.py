@@ -5,12 +5,51 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from suthra.billing.models import BillStatus
 from suthra.units.models import BusinessType, SizeCategory
 from suthra.units.phone import InvalidMobile, normalise_mobile
 from suthra.units.selectors import NO_BILL, SORTS, BrowseFilters
+
+
+class FastSelect(forms.Select):
+    """A <select> rendered in Python: the browser's filters are on every list page, and the
+    template-based widget rendering (one template per <option>) cost more than the query."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        current = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(v), mark_safe(" selected") if str(v) == current else "", label)
+                for v, label in self.choices
+            ),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+class FastInput(forms.TextInput):
+    """An <input> rendered in Python (see FastSelect)."""
+
+    def __init__(self, input_type: str = "text", attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.input_type = input_type
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        final = self.build_attrs(self.attrs, attrs)
+        final.update(type=self.input_type, name=name)
+        formatted = self.format_value(value)
+        if formatted not in (None, ""):
+            final["value"] = formatted
+        return format_html("<input{}>", flatatt(final))
+
 
 ACTIVE_CHOICES = [("", _("Active and inactive")), ("1", _("Active")), ("0", _("Inactive"))]
 STATUS_CHOICES = [
@@ -41,6 +80,7 @@ class BrowseForm(forms.Form):
         queryset=BusinessType.objects.order_by("name"),
         required=False,
         empty_label=_("Any business type"),
+        widget=FastSelect,
     )
     category = forms.TypedChoiceField(
         label=_("Size"),
@@ -48,19 +88,28 @@ class BrowseForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
+        widget=FastSelect,
     )
-    active = forms.ChoiceField(label=_("Active"), choices=ACTIVE_CHOICES, required=False)
-    status = forms.ChoiceField(label=_("Latest bill"), choices=STATUS_CHOICES, required=False)
+    active = forms.ChoiceField(
+        label=_("Active"), choices=ACTIVE_CHOICES, required=False, widget=FastSelect
+    )
+    status = forms.ChoiceField(
+        label=_("Latest bill"), choices=STATUS_CHOICES, required=False, widget=FastSelect
+    )
     arrears_above = forms.IntegerField(
-        label=_("Arrears above (Rs)"), required=False, min_value=0, max_value=100_000_000
+        label=_("Arrears above (Rs)"),
+        required=False,
+        min_value=0,
+        max_value=100_000_000,
+        widget=FastInput("number", attrs={"inputmode": "numeric"}),
     )
     surveyed_from = forms.DateField(
-        label=_("Surveyed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Surveyed from"), required=False, widget=FastInput("date")
     )
-    surveyed_to = forms.DateField(
-        label=_("Surveyed to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    surveyed_to = forms.DateField(label=_("Surveyed to"), required=False, widget=FastInput("date"))
+    sort = forms.ChoiceField(
+        label=_("Sort"), choices=SORT_CHOICES, required=False, widget=FastSelect
     )
-    sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -114,6 +114,9 @@ class SurveyUnit(models.Model):
         indexes = [
             # Browsing a UC in name order and keyset pagination within a UC.
             models.Index(fields=["uc", "id"], name="unit_uc_id_idx"),
+            # The browser's default order (name) and its keyset pages: an index range scan
+            # of one page, instead of sorting all of a UC's units on every page view.
+            models.Index(fields=["uc", "consumer_name", "id"], name="unit_uc_name_idx"),
         ]
         constraints = [
             models.CheckConstraint(

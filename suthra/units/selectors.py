@@ -27,7 +27,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus
@@ -91,17 +91,30 @@ def parse_search(raw: str) -> SearchQuery:
 
 def unit_search(*, actor: Any, query: SearchQuery) -> QuerySet[SurveyUnit]:
     """Units in the actor's scope matching the search box: survey id, PSID, mobile (any
-    spelling), consumer or billing name (partial, any case, Urdu too) or address."""
-    units = scope.scoped(actor, SurveyUnit.objects.all(), "uc")
+    spelling), consumer or billing name (partial, any case, Urdu too) or address.
+
+    Ordered by ``search_order`` (the survey id, through an expression no index serves): the
+    planner then always collects the matches with the trigram/btree bitmaps and sorts them,
+    instead of walking 300 k rows in survey-id order hoping to meet a rare match.
+    """
+    units = scope.scoped(actor, SurveyUnit.objects.all(), "uc").annotate(
+        search_order=Upper("survey_id")
+    )
     if query.too_short or not query.text:
         return units.none()
-    condition = Q(survey_id__iexact=query.text)
-    if query.psid is not None:
-        # The bill's own scope is the unit's: the scoped unit queryset below still applies.
-        condition |= Q(pk__in=Bill.objects.filter(psid=query.psid).values("unit_id"))
     needle = (query.mobile or query.text).lower()
-    condition |= Q(search_text__contains=needle)
-    return units.annotate(search_text=search_expression()).filter(condition)
+    # Every branch is indexable, so PostgreSQL combines them with a BitmapOr.
+    condition = Q(search_text__contains=needle)
+    if " " not in query.text:
+        condition |= Q(survey_id=query.text.upper())
+    if query.psid is not None:
+        unit_id = Bill.objects.filter(psid=query.psid).values_list("unit_id", flat=True).first()
+        if unit_id is not None:
+            condition |= Q(pk=unit_id)
+    return units.alias(search_text=search_expression()).filter(condition)
+
+
+SEARCH_KEYS = ["search_order"]
 
 
 # --- browse ----------------------------------------------------------------------------------
@@ -136,8 +149,16 @@ class BrowseFilters:
 
 
 def current_month(*, uc: UnionCouncil) -> dt.date | None:
-    """The latest billing month with bills in this UC ("the current bill" of the browser)."""
-    value: dt.date | None = Bill.objects.filter(unit__uc=uc).aggregate(m=Max("month"))["m"]
+    """The latest billing month with bills in this UC ("the current bill" of the browser).
+
+    Read from the bill summaries (a few hundred rows per UC, kept in step with the bills by
+    every service that writes bills); only a UC without summaries looks at its bills.
+    """
+    from suthra.stats.models import MonthlyStat
+
+    value: dt.date | None = MonthlyStat.objects.filter(uc=uc).aggregate(m=Max("month"))["m"]
+    if value is None:
+        value = Bill.objects.filter(unit__uc=uc).aggregate(m=Max("month"))["m"]
     return value
 
 
@@ -193,19 +214,16 @@ def unit_get(*, actor: Any, pk: Any) -> SurveyUnit:
     )
 
 
-@dataclass
-class BillRow:
-    bill: Bill
-    balance: int
+BILL_ROWS = 36
 
 
-def unit_bills(*, actor: Any, unit: SurveyUnit, limit: int = 36) -> list[BillRow]:
-    """The unit's latest ``limit`` bills, newest first, each with the running balance:
-    what the unit owed after that bill's payment (its arrears carried in + fee − paid)."""
-    bills = list(
-        scope.scoped(actor, Bill.objects.filter(unit=unit), "unit__uc").order_by("-month")[:limit]
-    )
-    return [BillRow(bill=b, balance=b.balance) for b in bills]
+def unit_bills(*, actor: Any, unit: SurveyUnit, limit: int = BILL_ROWS) -> list[dict[str, Any]]:
+    """The unit's bill history, newest first, at most ``limit`` months, each row with the
+    running balance (billing's ledger: archived months included, arrears carried forward)."""
+    from suthra.billing.selectors import unit_ledger
+
+    _unit, rows = unit_ledger(actor=actor, unit_id=unit.pk)
+    return list(reversed(rows))[:limit]
 
 
 def unit_visits(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[Any]:

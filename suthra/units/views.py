@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from suthra.accounts import scope
@@ -23,7 +24,7 @@ from suthra.core.htmx import render_page
 from suthra.core.paging import count_hint, paginate
 from suthra.units import selectors, services
 from suthra.units.forms import ActiveForm, BillingForm, BrowseForm, BulkForm
-from suthra.units.models import SurveyUnit
+from suthra.units.models import SizeCategory, SurveyUnit
 
 BULK_SAMPLE = 10
 
@@ -36,12 +37,29 @@ def maybe_url(name: str, *args: Any) -> str | None:
         return None
 
 
+STATUS_LABELS = {
+    "paid": _("Paid"),
+    "partial": _("Partly paid"),
+    "unpaid": _("Unpaid"),
+    "nobill": _("no bill"),
+}
+
+
 def _decorate(units: Any) -> None:
-    # Display helpers computed once per row (no queries).
+    # Display values computed once per row in Python: the list template then only prints
+    # plain attributes (template lookups and filters dominate render time at 100+ rows).
+    detail = reverse("units:detail", args=[0])[:-2]
+    categories = dict(SizeCategory.choices)
     for u in units:
         has_bill = getattr(u, "cur_psid", None) is not None
-        u.cur_due = (u.cur_fee or 0) + u.cur_arrears if has_bill else None
-        u.status_key = selectors.status_key(getattr(u, "cur_status", None), u.is_active)
+        status = getattr(u, "cur_status", None)
+        u.url = f"{detail}{u.pk}/"
+        u.category_label = categories.get(u.category, "")
+        u.bill_key = selectors.status_key(status, True) if has_bill else "nobill"
+        u.bill_label = STATUS_LABELS[u.bill_key]
+        arrears = getattr(u, "cur_arrears", 0)
+        u.due_text = f"{(u.cur_fee or 0) + arrears:,}" if has_bill else ""
+        u.arrears_text = f"{arrears:,}"
 
 
 @login_required
@@ -70,16 +88,17 @@ def browse(request: HttpRequest) -> HttpResponse:
             units = units.filter(uc=uc)
         units = units.select_related("uc", "business_type")
         ctx.update(mode="search", search=query)
-        page = paginate(request, units, keys=["survey_id"], default_size=50)
+        page = paginate(request, units, keys=selectors.SEARCH_KEYS, default_size=50)
+        _decorate(page)
     elif uc is not None:
         month = selectors.current_month(uc=uc)
         units = selectors.unit_browse(actor=request.user, uc=uc, filters=filters, month=month)
-        page = paginate(request, units, keys=selectors.SORTS[filters.sort], default_size=100)
+        page = paginate(request, units, keys=selectors.SORTS[filters.sort], default_size=50)
         _decorate(page)
-        ctx.update(mode="browse", month=month)
+        ctx.update(mode="browse", browsing=True, month=month)
     else:
         return render_page(request, "units/browse.html", {**ctx, "mode": "pick"})
-    ctx.update(page=page, count=count_hint(units, exact_up_to=2000))
+    ctx.update(page=page, count=count_hint(units, exact_up_to=500))
     staff: Any = request.user
     if uc is not None and staff.at_least(Role.SUPERVISOR) and ctx["mode"] == "browse":
         ctx["bulk_url"] = (
@@ -125,6 +144,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR),
         "active_form": ActiveForm(initial={"active": "0" if unit.is_active else "1"}),
         "new_ticket_url": maybe_url("tickets:new", unit.pk),
+        "ledger_url": maybe_url("billing:ledger", unit.pk),
         "new_visit_url": maybe_url("visits:new", unit.pk),
     }
     return render(request, "units/detail.html", ctx)

@@ -34,8 +34,9 @@ def test_unit_page_shows_survey_bills_and_history(
     assert "Muhammad Ali" in html and unit.survey_id in html
     assert "22222222222222222" in html and "11111111111111111" in html
     rows = response.context["bills"]
-    assert [r.bill.month for r in rows] == [MONTH, PREV]
-    assert rows[0].balance == 400  # 300 fee + 300 arrears - 200 paid
+    assert [r["month"] for r in rows] == [MONTH, PREV]
+    # Running balance: Oct 300 billed, unpaid; Nov 300 more billed, 200 paid → 400 owed.
+    assert [r["balance"] for r in rows] == [400, 300]
     assert 'id="unit-map"' in html and "leaflet.js" in html
     # Agents cannot edit.
     assert reverse("units:edit_billing", args=[unit.pk]) not in html
