@@ -75,7 +75,7 @@ def _column_notes(field: models.Field) -> str:
         bits.append(f"choices: {choices}")
     if field.has_default() and not callable(field.default) and field.default not in ("", None):
         bits.append(f"default {getattr(field.default, 'value', field.default)!r}")
-    if field.db_index and not field.unique and not field.primary_key:
+    if getattr(field, "db_index", False) and not field.unique and not field.primary_key:
         bits.append("indexed")
     label = str(field.verbose_name)
     if label and label.replace(" ", "_") != field.name and label != "ID":
