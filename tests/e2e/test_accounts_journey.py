@@ -77,6 +77,7 @@ def test_head_adds_an_agent_choosing_ucs_of_a_city_on_a_phone(phone, world, scre
     screenshot(phone, "staff-detail")
     phone.goto("/accounts/audit/")
     expect(phone.locator(".audit-table")).to_contain_text("staff.create")
+    screenshot(phone, "audit-log")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -93,3 +94,23 @@ def test_a_reset_password_must_be_replaced_at_next_login(phone, world):
     phone.fill("#id_new_password2", "my-own-phrase-for-work")
     phone.click("main form button[type=submit]")
     expect(phone.locator(".my-ucs")).to_contain_text("UC-Shalimar")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manager_enrols_two_factor_on_a_phone_when_required(phone, world, settings, screenshot):
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.OTP_REQUIRED_FOR_ADMINS = True
+    log_in(phone, world.manager)
+    expect(phone).to_have_url("/accounts/two-factor/?next=%2F")
+    qr = phone.locator("img.otp-qr")
+    expect(qr).to_be_visible()
+    assert phone.evaluate("document.querySelector('img.otp-qr').naturalWidth") > 0  # CSP let it in
+    screenshot(phone, "two-factor-setup")
+    device = TOTPDevice.objects.get(user=world.manager)
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    phone.fill("#id_token", f"{code:06d}")
+    phone.click("main form button[type=submit]")
+    expect(phone.locator(".messages")).to_contain_text("Two-factor sign-in is on")
+    expect(phone.locator("h1")).to_contain_text("Welcome")
