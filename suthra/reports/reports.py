@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, Sum, Value
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest, TruncMonth
 from django.http import QueryDict
 from django.utils import timezone
@@ -141,7 +141,10 @@ def collection(actor: Any, data: QueryDict) -> Result:
     status = int_param(data.get("status"), name="status", minimum=0, maximum=2)
     category = int_param(data.get("category"), name="category", minimum=1, maximum=3)
     business_type = int_param(data.get("business_type"), name="business_type", minimum=1)
-    qs = scope.scoped(actor, MonthlyTypeStat.objects.all(), "uc").filter(
+    # The small month × UC × status table answers unless business type or size is involved.
+    by_type = group in ("business_type", "category") or category or business_type
+    source: QuerySet[Any] = MonthlyTypeStat.objects.all() if by_type else MonthlyStat.objects.all()
+    qs = scope.scoped(actor, source, "uc").filter(
         month__gte=period.start, month__lte=period.end, **place.filter_kwargs("uc")
     )
     filters = _base_filters(place, period)

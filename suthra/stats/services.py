@@ -139,6 +139,18 @@ def _lock(uc_ids: list[int] | None) -> None:
     list(ucs.values_list("id", flat=True))
 
 
+def _archived_months() -> set[dt.date]:
+    """Months whose bills were moved to an archive file (billing.archive): their summaries stay
+    as they were, since the figures did not change, only where the detail lives."""
+    from suthra.billing.models import ArchivedMonth
+
+    return set(
+        ArchivedMonth.objects.filter(state=ArchivedMonth.State.ARCHIVED).values_list(
+            "month", flat=True
+        )
+    )
+
+
 def stats_refresh(
     *,
     keys: Iterable[tuple[int, dt.date]] | None = None,
@@ -162,7 +174,10 @@ def stats_refresh(
         if not unit_ucs:
             return
         _lock(sorted(unit_ucs))
+        archived = _archived_months() if by_month else set()
         for month, uc_set in sorted(by_month.items()):
+            if month in archived:
+                continue
             ids = sorted(uc_set)
             MonthlyStat.objects.filter(month=month, uc_id__in=ids).delete()
             MonthlyTypeStat.objects.filter(month=month, uc_id__in=ids).delete()
@@ -172,12 +187,14 @@ def stats_refresh(
 
 def _rebuild_all() -> None:
     _lock(None)
-    MonthlyStat.objects.all().delete()
-    MonthlyTypeStat.objects.all().delete()
+    archived = _archived_months()
+    MonthlyStat.objects.exclude(month__in=archived).delete()
+    MonthlyTypeStat.objects.exclude(month__in=archived).delete()
     span = Bill.objects.aggregate(first=Min("month"), last=Max("month"))
     month = span["first"]
     # One month at a time keeps each grouped query and its result small.
     while month is not None and month <= span["last"]:
-        _write_month(month, Bill.objects.filter(month=month))
+        if month not in archived:
+            _write_month(month, Bill.objects.filter(month=month))
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     _refresh_units(None)

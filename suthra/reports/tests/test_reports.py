@@ -192,3 +192,22 @@ def test_reports_index_lists_reports_and_exports(world, login):
         assert reverse(f"reports:{slug}") in text
     assert "kind=payments" in text and "kind=audit" not in text
     assert BillStatus.PAID  # imported for readability of fixtures
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SLUGS)
+def test_report_query_count_does_not_grow_with_rows(
+    data, login, slug, django_assert_max_num_queries
+):
+    # More staff and units must not add queries (no N+1): a fixed handful per report.
+    from suthra.accounts.models import Role
+    from suthra.core.testing import make_staff
+
+    for i in range(5):
+        make_staff(f"extra_agent_{i}", Role.AGENT, ucs=[data.uc_a, data.uc_b])
+        make_bill(make_unit(data.uc_b), NOV, fee=400)
+    stats_refresh()
+    client = login(data.head)
+    get(client, slug, month="2025-11")
+    with django_assert_max_num_queries(16):
+        assert get(client, slug, month="2025-11").status_code == 200

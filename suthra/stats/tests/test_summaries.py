@@ -146,3 +146,20 @@ def test_rebuild_stats_command(world):
     MonthlyStat.objects.create(uc=world.uc_c, month=OCT, status=0, aging=0, bills=9)
     call_command("rebuild_stats", stdout=None)
     assert_equal_to_recount()
+
+
+@pytest.mark.django_db
+def test_archived_months_keep_their_summaries(world):
+    from suthra.billing.models import ArchivedMonth
+
+    unit = make_unit(world.uc_a)
+    make_bill(unit, OCT, fee=300, paid=300)
+    make_bill(unit, NOV, fee=300)
+    stats_refresh()
+    # The billing app archives October: its bills leave the table, the figures stay.
+    Bill.objects.filter(month=OCT).delete()
+    ArchivedMonth.objects.create(month=OCT, file_key="archive/bills-2025-10.csv.gz", sha256="0")
+    stats_refresh()
+    stats_refresh(keys=[(world.uc_a.id, OCT)])
+    assert MonthlyStat.objects.get(month=OCT).collected == 300
+    assert MonthlyStat.objects.filter(month=NOV).exists()
