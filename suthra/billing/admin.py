@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from suthra.billing.models import Bill
+from suthra.billing.models import ArchivedMonth, Bill, PaymentException
 
 
 @admin.register(Bill)
@@ -10,3 +10,25 @@ class BillAdmin(admin.ModelAdmin):
     search_fields = ["=psid"]
     raw_id_fields = ["unit", "batch"]
     show_full_result_count = False
+
+
+@admin.register(PaymentException)
+class PaymentExceptionAdmin(admin.ModelAdmin):
+    list_display = ["id", "psid", "kind", "amount", "paid_on", "batch", "resolved_at"]
+    list_filter = ["kind"]
+    search_fields = ["=psid"]
+    raw_id_fields = ["batch", "bill", "resolved_by"]
+
+
+@admin.register(ArchivedMonth)
+class ArchivedMonthAdmin(admin.ModelAdmin):
+    list_display = [
+        "month",
+        "state",
+        "bills",
+        "total_due",
+        "total_paid",
+        "archived_at",
+        "restored_at",
+    ]
+    readonly_fields = ["file_key", "sha256"]
