@@ -203,3 +203,15 @@ def test_user_text_is_escaped(world, login):
     body = client.get(reverse("accounts:staff_list")).content
     assert b"<script>alert(1)</script>" not in body
     assert b"&lt;script&gt;" in body
+
+
+def test_the_admin_cannot_change_staff_behind_the_audit(world, login):
+    client = login(world.head)
+    assert client.get(f"/admin/accounts/staff/{world.agent_a.pk}/change/").status_code in (200, 403)
+    response = client.post(
+        f"/admin/accounts/staff/{world.agent_a.pk}/change/",
+        {"username": "agent_a", "full_name": "X", "role": "HEAD", "language": "en"},
+    )
+    assert response.status_code == 403
+    world.agent_a.refresh_from_db()
+    assert world.agent_a.role == Role.AGENT
