@@ -100,3 +100,36 @@ def test_unit_bills_newest_first(world, api):
     new = make_bill(unit, NOV)
     body = api(world.agent_a).get(f"/units/{unit.pk}/bills").json()
     assert [b["psid"] for b in body["items"]] == [str(new.psid), str(old.psid)]
+
+
+def test_list_endpoints_run_a_constant_number_of_queries(world, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(world.head)
+    client.get("/me")  # the token's first use writes last_used_at; keep it out of the counts
+
+    def count(path, query):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path, query).status_code == 200
+        return len(ctx.captured_queries)
+
+    def make(n):
+        for _ in range(n):
+            unit = make_unit(world.uc_a)
+            make_bill(unit, NOV, paid=300)
+
+    make(3)
+    few = {
+        "units": count("/units", {"uc": world.uc_a.pk}),
+        "bills": count("/bills", {}),
+        "payments": count("/payments", {}),
+    }
+    make(20)
+    many = {
+        "units": count("/units", {"uc": world.uc_a.pk}),
+        "bills": count("/bills", {}),
+        "payments": count("/payments", {}),
+    }
+    assert few == many
+    assert max(many.values()) <= 8
