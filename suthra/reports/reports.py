@@ -444,6 +444,15 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
         .annotate(n=Count("id"), ok=Count("id", filter=Q(status=VisitStatus.APPROVED)))
         .order_by()
     }
+    # Approvals made: visits a supervisor approved or rejected in the period.
+    judged = dict(
+        scope.scoped(actor, ComplianceVisit.objects.all(), "unit__uc")
+        .filter(decided_at__gte=lo, decided_at__lt=hi, unit__uc_id__in=sorted(ucs))
+        .values("decided_by_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("decided_by_id", "n")
+    )
     tickets = scope.scoped(actor, Ticket.objects.all(), "unit__uc").filter(
         unit__uc_id__in=sorted(ucs)
     )
@@ -490,6 +499,7 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
                 area,
                 v.get("n", 0),
                 v.get("ok", 0),
+                judged.get(person.id, 0),
                 raised.get(person.id, 0),
                 decided.get(person.id, 0),
                 t.billed,
@@ -505,6 +515,7 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
             "Area",
             "Visits",
             "Visits approved",
+            "Visits decided",
             "Tickets raised",
             "Tickets decided",
             "Billed in area (Rs)",
@@ -518,7 +529,7 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
             "labels": [r[0] for r in rows],
             "series": [
                 {"label": "Visits", "data": [r[3] for r in rows]},
-                {"label": "Tickets raised", "data": [r[5] for r in rows]},
+                {"label": "Tickets raised", "data": [r[6] for r in rows]},
             ],
         },
     )

@@ -53,6 +53,7 @@ def open_dashboard_filter_and_drill(page, screenshot, name):
     expect(page.locator("[data-kpi=rate_amount] .num")).to_have_text("100.0%")
     expect(page.locator(".dash-scope")).to_contain_text("October 2025")
     # Back to November and drill into Lahore from the breakdown table.
+    page.locator(".filter-box > summary").click()
     page.fill("#id_month", "2025-11")
     page.locator(".dash-filters button[type=submit]").click()
     page.wait_for_load_state("networkidle")

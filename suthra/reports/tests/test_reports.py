@@ -127,20 +127,30 @@ def test_consumer_analytics(data, login):
 def test_staff_performance(data, login):
     from django.utils import timezone
 
-    from suthra.visits.models import ComplianceVisit, VisitOutcome
+    from suthra.visits.models import ComplianceVisit, VisitOutcome, VisitStatus
 
     unit = make_unit(data.uc_a)
     ComplianceVisit.objects.create(
         staff=data.agent_a, unit=unit, visited_at=timezone.now(), outcome=VisitOutcome.REFUSED
     )
+    ComplianceVisit.objects.create(
+        staff=data.agent_a,
+        unit=unit,
+        visited_at=timezone.now(),
+        outcome=VisitOutcome.PROMISED,
+        status=VisitStatus.APPROVED,
+        decided_by=data.supervisor,
+        decided_at=timezone.now(),
+    )
     this_month = timezone.localdate().strftime("%Y-%m")
     result = get(login(data.head), "staff", **{"from": this_month, "to": this_month})
     rows = {r[0]: r for r in result.context["result"].tables[0].rows}
-    assert rows["Agent_A"][3] == 1
+    assert rows["Agent_A"][3:5] == [2, 1]  # visits, of which approved
+    assert rows["Supervisor"][5] == 1  # visits decided
     nov = get(login(data.head), "staff", **{"from": "2025-11", "to": "2025-11"})
     rows = {r[0]: r for r in nov.context["result"].tables[0].rows}
-    assert rows["Agent_A"][7:9] == [2600, 300]  # UC A billed / collected in November
-    assert rows["Supervisor"][7] == 2600 + 1500
+    assert rows["Agent_A"][8:10] == [2600, 300]  # UC A billed / collected in November
+    assert rows["Supervisor"][8] == 2600 + 1500
 
 
 @pytest.mark.django_db
