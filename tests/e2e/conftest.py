@@ -87,7 +87,7 @@ def login_as():
         page.goto("/accounts/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", password)
-        page.click("button[type=submit]")
+        page.click("main form button[type=submit]")
         page.wait_for_load_state("networkidle")
         return page
 
