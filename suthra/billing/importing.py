@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -62,6 +63,31 @@ def _units(survey_ids: set[str]) -> dict[str, tuple[int, int]]:
     return result
 
 
+def _bills_by_psid(psids: Sequence[int], fields: Sequence[str], exclude_months=()) -> list[tuple]:
+    """Bills with these PSIDs. PostgreSQL: one ``= ANY(array)`` query (an array parameter is
+    far cheaper than tens of thousands of IN placeholders); elsewhere IN lists in chunks."""
+    if not psids:
+        return []
+    if connection.vendor == "postgresql":
+        where = "psid = ANY(%s)"
+        params: list[Any] = [list(psids)]
+        if exclude_months:
+            where += " AND NOT (month = ANY(%s))"
+            params.append(list(exclude_months))
+        with connection.cursor() as cursor:
+            # Field names come from this module's constants, never from input.
+            sql = f"SELECT {', '.join(fields)} FROM billing_bill WHERE {where}"  # noqa: S608
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    rows: list[tuple] = []
+    for chunk in _chunks(list(psids)):
+        qs = Bill.objects.filter(psid__in=chunk)
+        if exclude_months:
+            qs = qs.exclude(month__in=exclude_months)
+        rows.extend(qs.values_list(*fields))
+    return rows
+
+
 BILL_FIELDS = (
     "psid",
     "unit_id",
@@ -103,6 +129,31 @@ def _stage(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequen
             copy.write(buffer.getvalue())
 
 
+def _audit_many(*, actor: Any, action: str, items: Iterable[tuple[Any, dict[str, Any]]]) -> None:
+    """One audit event per bill. On PostgreSQL through COPY: 300,000 ORM inserts would take
+    longer than the whole import; elsewhere through ``core.audit.audit_bulk``."""
+    if connection.vendor != "postgresql":
+        audit_bulk(actor=actor, action=action, object_type="bill", items=items)
+        return
+    from suthra.core.models import AuditEvent
+
+    table = AuditEvent._meta.db_table
+    now = timezone.now().isoformat()
+    actor_id = getattr(actor, "pk", None)
+
+    def rows() -> Iterator[tuple]:
+        for object_id, changes in items:
+            yield (now, actor_id, action, "bill", str(object_id), json.dumps(changes))
+
+    columns = "at, actor_id, action, object_type, object_id, changes"
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows():
+            copy.write_row(row)
+
+
 # --- bills ----------------------------------------------------------------------------------
 
 
@@ -137,14 +188,12 @@ class BillImport:
                 by_psid[row[0]] = row
         # PSIDs used in other months.
         unknown = [r.psid for r in records if r.psid not in by_psid]
-        elsewhere: dict[int, tuple] = {}
-        for chunk in _chunks(unknown):
-            for row in (
-                Bill.objects.filter(psid__in=chunk)
-                .exclude(month__in=months)
-                .values_list("psid", "unit_id", "month")
-            ):
-                elsewhere[row[0]] = row
+        elsewhere = {
+            row[0]: row
+            for row in _bills_by_psid(
+                unknown, ("psid", "unit_id", "month"), exclude_months=sorted(months)
+            )
+        }
 
         new: list[tuple] = []  # (record, unit_id, uc_id)
         changed: list[tuple] = []  # (record, unit_id, uc_id, before row, diff)
@@ -250,10 +299,9 @@ class BillImport:
             _apply_bills_pg(batch, new, changed)
         else:
             _apply_bills_orm(batch, new, changed)
-        audit_bulk(
+        _audit_many(
             actor=batch.created_by,
             action="bill.import_change",
-            object_type="bill",
             items=((rec.psid, {**diff, "batch": batch.pk}) for rec, _u, _uc, _cur, diff in changed),
         )
         keys = {(uc, rec.month) for rec, _u, uc in new} | {
@@ -493,20 +541,15 @@ class PaymentImport:
         errors = list(errors)
         allowed = _allowed(batch)
         bills: dict[int, tuple] = {}
-        psids = [r.psid for r in records]
-        for chunk in _chunks(psids):
-            for row in Bill.objects.filter(psid__in=chunk).values_list(
-                "psid",
-                "unit__uc_id",
-                "month",
-                "monthly_fee",
-                "arrears",
-                "paid_amount",
-                "paid_on",
-                "status",
-                "channel",
-            ):
-                bills[row[0]] = row
+        psids = sorted(r.psid for r in records)
+        unit_ids: set[int] = set()
+        # Primary-key lookups only (no join): the units' UCs are read once below.
+        fields = ("psid", "unit_id", "month", "monthly_fee", "arrears", "paid_amount")
+        for row in _bills_by_psid(psids, (*fields, "paid_on", "status", "channel")):
+            bills[row[0]] = row
+            unit_ids.add(row[1])
+        uc_of = _uc_of_units(unit_ids)
+        bills = {k: (v[0], uc_of[v[1]], *v[2:]) for k, v in bills.items()}
         apply: list[tuple] = []  # (record, bill row, new status)
         exceptions: list[PaymentException] = []
         unchanged = 0
@@ -600,10 +643,9 @@ class PaymentImport:
                 if done != 1:
                     raise ConcurrentChange("Bills were paid meanwhile; start the import again.")
         PaymentException.objects.bulk_create(plan.work["exceptions"], batch_size=2000)
-        audit_bulk(
+        _audit_many(
             actor=batch.created_by,
             action="bill.payment",
-            object_type="bill",
             items=(
                 (
                     rec.psid,
@@ -620,6 +662,16 @@ class PaymentImport:
         )
         stats_refresh(keys=sorted({(bill[1], bill[2]) for _r, bill, _s in apply}))
         return {"written": len(apply)}
+
+
+def _uc_of_units(unit_ids: set[int]) -> dict[int, int]:
+    qs = SurveyUnit.objects.values_list("id", "uc_id")
+    if len(unit_ids) > 20_000:  # one pass over the table beats many IN lists
+        return dict(qs.iterator(chunk_size=50_000))
+    result: dict[int, int] = {}
+    for chunk in _chunks(sorted(unit_ids)):
+        result.update(qs.filter(id__in=chunk))
+    return result
 
 
 def _new_exceptions_only(exceptions: list[PaymentException]) -> list[PaymentException]:

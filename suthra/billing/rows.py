@@ -327,7 +327,21 @@ def parse_payments(
     today = today or dt.date.today()
     records: list[PaymentRow] = []
     errors: list[RowError] = []
+    c = table.columns
+    i_psid, i_date, i_amount, i_channel = c["psid"], c["paid_on"], c["amount"], c.get("channel")
+    channels: dict[str, int] = {}
     for i, (number, values) in enumerate(table.rows, start=1):
+        if i % 5000 == 0:
+            progress(i)
+        with contextlib.suppress(Exception):  # the fast path for clean rows, as for bills
+            amount, paid_on = parsers.integer(values[i_amount]), parsers.date(values[i_date])
+            if amount > 0 and paid_on <= today:
+                raw = parsers.text(values[i_channel]) if i_channel is not None else ""
+                if raw not in channels:
+                    channels[raw] = channel(raw)
+                psid = parsers.psid(values[i_psid])
+                records.append(PaymentRow(number, psid, paid_on, amount, channels[raw]))
+                continue
         r = _Row(table, number, values)
         psid = r.read("psid", parsers.psid)
         paid_on = r.read("paid_on", parsers.date)
@@ -340,8 +354,6 @@ def parse_payments(
             errors.extend(r.errors)
         else:
             records.append(PaymentRow(number, psid, paid_on, amount, channel(r.raw("channel"))))
-        if i % 5000 == 0:
-            progress(i)
     progress(len(table.rows))
     records = _reject_duplicates(records, errors, lambda p: p.psid, "psid", lambda p: str(p.psid))
     return records, errors
