@@ -45,7 +45,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "charts": selectors.chart_data(data),
             "place": place,
             "period": period,
-            "ucs": ucs,
+            # UCs to pick from: those of the chosen city (or of the user's only city); a list
+            # of every UC of Punjab helps nobody and costs render time.
+            "ucs": [
+                u for u in ucs if len(cities) <= 1 or u.city_id == getattr(place.city, "id", 0)
+            ],
             "cities": sorted(cities.values(), key=lambda c: c.name),
             "activity": selectors.activity(actor, limit=8),
             "imports": selectors.recent_imports(actor),
