@@ -41,7 +41,9 @@ def _time(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int]:
     return statistics.median(samples), p95, queries
 
 
-def measure(actor: Any, *, repeat: int = 30, deep_pages: int = 40) -> dict[str, tuple]:
+def measure(
+    actor: Any, *, repeat: int = 30, deep_pages: int = 40, admin: bool = True
+) -> dict[str, tuple]:
     from django.test import Client
 
     from suthra.accounts import scope
@@ -98,6 +100,17 @@ def measure(actor: Any, *, repeat: int = 30, deep_pages: int = 40) -> dict[str, 
     }
     for label, q in terms.items():
         results[label] = _time(partial(get, browse, {"q": q}), repeat)
+    if admin:
+        # The Django admin's default changelist over the same table: COUNT + OFFSET paging.
+        changelist = reverse("admin:units_surveyunit_changelist")
+        last = max(0, (SurveyUnit.objects.count() - 1) // 100)
+        results["ADMIN changelist page 1"] = _time(partial(get, changelist), repeat)
+        results[f"ADMIN changelist page {last}"] = _time(
+            partial(get, changelist, {"p": str(last)}), repeat
+        )
+        results["ADMIN changelist search"] = _time(
+            partial(get, changelist, {"q": terms["search name (partial)"]}), repeat
+        )
     return results
 
 

@@ -94,6 +94,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         month = selectors.current_month(uc=uc)
         units = selectors.unit_browse(actor=request.user, uc=uc, filters=filters, month=month)
         page = paginate(request, units, keys=selectors.SORTS[filters.sort], default_size=50)
+        selectors.attach_current_bills(page, month)
         _decorate(page)
         ctx.update(mode="browse", browsing=True, month=month)
     else:
