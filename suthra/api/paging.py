@@ -31,9 +31,13 @@ def cursor_page(
     keys: Sequence[str],
     params: PageParams,
     row: Callable[[Any], Any] = lambda obj: obj,
+    prepare: Callable[[list[Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """One page of an already scoped queryset, in the order of ``keys`` (one query)."""
+    """One page of an already scoped queryset, in the order of ``keys`` (one query, plus
+    whatever ``prepare`` does once for the whole page before the rows are built)."""
     page = KeysetPaginator(queryset, keys=keys, size=params.size).page(params.cursor or None)
+    if prepare is not None:
+        prepare(page.items)
     return {
         "items": [row(obj) for obj in page.items],
         "next_cursor": page.next_cursor,

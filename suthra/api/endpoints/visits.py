@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
 
@@ -59,7 +59,7 @@ class VisitOut(Schema):
     distance_m: float | None = Field(description="Metres from the unit's surveyed position.")
     flagged: bool
     flags: list[str]
-    photo_url: str | None
+    photo_url: str | None = Field(description="GET it with the same token (JPEG).")
     ticket_id: int | None = Field(description="The ticket a dispute opened.")
     client_key: uuid.UUID | None
     decided_by: str | None
@@ -150,7 +150,7 @@ def visit_row(v: ComplianceVisit) -> dict[str, Any]:
         "distance_m": v.distance_m,
         "flagged": v.flagged,
         "flags": v.flag_labels,
-        "photo_url": reverse("visits:photo", args=[v.pk]) if v.photo_key else None,
+        "photo_url": reverse("api:visits_photo", args=[v.pk]) if v.photo_key else None,
         "ticket_id": v.ticket_id,
         "client_key": v.client_key,
         "decided_by": v.decided_by.username if v.decided_by else None,
@@ -192,6 +192,38 @@ def visits_detail(
 ) -> dict[str, Any]:
     """One visit; 404 when its unit is outside the caller's area."""
     return visit_row(_visit(request, visit_id))
+
+
+class PhotoParams(Schema):
+    size: Literal["full", "thumb"] = "full"
+
+
+@router.get(
+    "/visits/{visit_id}/photo",
+    response=responses(None),
+    operation_id="visits_photo",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The photo (JPEG)",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def visits_photo(
+    request: HttpRequest,
+    params: Query[PhotoParams],
+    visit_id: int = Path(..., ge=1, le=2**31 - 1),
+) -> FileResponse:
+    """The visit's photo (or ``?size=thumb``), for callers whose area includes the unit."""
+    visit = _visit(request, visit_id)
+    key = visit.thumb_key if params.size == "thumb" else visit.photo_key
+    if not key:
+        raise Http404("No photo")
+    response = FileResponse(photos.photo_open(key), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @router.post(

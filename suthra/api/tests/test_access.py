@@ -71,6 +71,7 @@ TESTED_ELSEWHERE = {
     "tickets_decide",  # test_tickets.py
     "visits_create",  # test_visits.py
     "visits_decide",  # test_visits.py
+    "visits_photo",  # test_visits.py (needs a visit with a photo)
     "payments_record",  # test_payments.py
     "notifications_read",  # test_notifications.py (own notifications only)
     "notifications_read_all",  # test_notifications.py

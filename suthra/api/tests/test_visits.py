@@ -38,7 +38,7 @@ def test_agent_records_visit_with_photo_and_gps(world, api):
     body = response.json()
     assert body["staff"] == "agent_a" and body["status"] == "PENDING"
     assert body["distance_m"] < 50 and body["flagged"] is False
-    assert body["photo_url"].endswith(f"/visits/{body['id']}/photo/")
+    assert body["photo_url"] == f"/api/v1/visits/{body['id']}/photo"
     visit = ComplianceVisit.objects.get(pk=body["id"])
     assert visit.photo_key
     assert AuditEvent.objects.filter(action="visit.record", object_id=str(visit.pk)).exists()
@@ -151,3 +151,15 @@ def test_worklist_ticks_visited_units(world, api):
     assert [i["unit_id"] for i in body["items"]] == [owing.pk, visited.pk]
     assert [i["visited_today"] for i in body["items"]] == [False, True]
     assert body["done"] == 1
+
+
+def test_photo_is_served_to_the_area_only(world, api):
+    unit = make_unit(world.uc_a)
+    created = api(world.agent_a).post("/visits", _form(unit), json=False).json()
+    url = created["photo_url"]
+    assert url == f"/api/v1/visits/{created['id']}/photo"
+    photo = api(world.supervisor).get(url)
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    assert api(world.supervisor).get(url, {"size": "thumb"}).status_code == 200
+    assert api(world.agent_b).get(url).status_code == 404
