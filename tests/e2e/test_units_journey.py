@@ -86,3 +86,53 @@ def test_uc_map_loads_points_in_view(phone, world):
     phone.goto(f"/units/uc/{world.uc_a.pk}/map/")
     expect(phone.locator("#map-status")).to_contain_text("30 units shown")
     expect(phone.locator(".marker-cluster").first).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_supervisor_searches_edits_and_bulk_deactivates(phone, world, screenshot):
+    from suthra.core.models import AuditEvent
+    from suthra.units.models import SurveyUnit
+
+    unit = make_unit(world.uc_a, consumer_name="Muhammad Ali", mobile="03214567890")
+    for i in range(3):
+        make_bill(make_unit(world.uc_a, consumer_name=f"Closed Market {i}"), MONTH, arrears=900)
+    _offline_tiles(phone)
+    _login(phone, world.supervisor)
+
+    # Search by a mobile written the international way.
+    phone.goto("/units/")
+    phone.fill("#id_q", "+92 321 456 7890")
+    phone.press("#id_q", "Enter")
+    expect(phone.locator(".units-table")).to_contain_text("Muhammad Ali")
+    phone.click("text=Muhammad Ali")
+
+    # Edit the billing mobile; a bad number is refused with the expected format.
+    phone.click("text=Edit billing details")
+    phone.fill("#id_billing_mobile", "12345")
+    phone.click("button:has-text('Save')")
+    expect(phone.locator(".field-error")).to_contain_text("03XX-XXXXXXX")
+    phone.fill("#id_billing_mobile", "0300 765 4321")
+    phone.click("button:has-text('Save')")
+    expect(phone.locator("#billing-details")).to_contain_text("03007654321")
+    expect(phone.locator("#history")).to_contain_text("unit.billing")
+
+    # Deactivate with a reason.
+    phone.click("text=Deactivate this unit")
+    phone.fill("#id_reason", "Shop closed")
+    phone.click("button:has-text('Deactivate')")
+    expect(phone.locator(".unit-sub")).to_contain_text("inactive")
+
+    # Bulk: filter to arrears, preview the count and a sample, confirm.
+    phone.goto(f"/units/?uc={world.uc_a.pk}&arrears_above=0")
+    phone.click("text=Activate / deactivate these units")
+    phone.select_option("#id_active", "0")
+    phone.fill("#id_reason", "Market demolished")
+    phone.click("#bulk-submit")
+    expect(phone.locator(".bulk-preview h2")).to_contain_text("3 units will be deactivated")
+    screenshot(phone, "units-bulk-preview")
+    phone.click("#bulk-submit")
+    expect(phone.locator(".messages")).to_contain_text("3 units deactivated")
+    assert SurveyUnit.objects.filter(is_active=False).count() == 4
+    assert AuditEvent.objects.filter(action="unit.deactivate").count() == 4
+    unit.refresh_from_db()
+    assert unit.billing_mobile == "03007654321"
