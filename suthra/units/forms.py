@@ -161,12 +161,15 @@ class BillingForm(forms.Form):
 
 class ActiveForm(forms.Form):
     active = forms.TypedChoiceField(
-        choices=[("1", _("Activate")), ("0", _("Deactivate"))], coerce=lambda v: v == "1"
+        label=_("Action"),
+        choices=[("1", _("Activate")), ("0", _("Deactivate"))],
+        coerce=lambda v: v == "1",
     )
     reason = forms.CharField(label=_("Reason"), min_length=3, max_length=500)
 
 
 class BulkForm(ActiveForm):
-    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The action the preview showed ("0"/"1"): a changed action asks for a new preview.
+    confirm = forms.CharField(required=False, max_length=1, widget=forms.HiddenInput)
     # How many units the user saw in the preview; a changed selection asks again.
     expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)

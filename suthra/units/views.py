@@ -255,7 +255,8 @@ def bulk(request: HttpRequest, uc: int) -> HttpResponse:
         active = form.cleaned_data["active"]
         targets = units.exclude(is_active=active)
         total = targets.count()
-        if form.cleaned_data.get("confirm") and form.cleaned_data.get("expected") == total:
+        confirmed = form.cleaned_data.get("confirm") == ("1" if active else "0")
+        if confirmed and form.cleaned_data.get("expected") == total:
             try:
                 done = services.unit_bulk_set_active(
                     actor=request.user,
@@ -277,7 +278,7 @@ def bulk(request: HttpRequest, uc: int) -> HttpResponse:
             initial={
                 "active": "1" if active else "0",
                 "reason": form.cleaned_data["reason"],
-                "confirm": True,
+                "confirm": "1" if active else "0",
                 "expected": total,
             }
         )

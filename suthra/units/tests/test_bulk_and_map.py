@@ -34,7 +34,7 @@ def test_bulk_preview_then_confirm(world, login, arrears_units):
     assert len(preview.context["preview"]["sample"]) == 10
     assert SurveyUnit.objects.filter(is_active=False).count() == 0  # nothing yet
     done = client.post(
-        url, {"active": "0", "reason": "Market closed", "confirm": "True", "expected": "12"}
+        url, {"active": "0", "reason": "Market closed", "confirm": "0", "expected": "12"}
     )
     assert done.status_code == 302
     assert set(SurveyUnit.objects.filter(is_active=False).values_list("pk", flat=True)) == {
@@ -50,9 +50,14 @@ def test_changed_selection_asks_again(world, login, arrears_units):
     client = login(world.supervisor)
     url = reverse("units:bulk", args=[world.uc_a.pk]) + "?arrears_above=0"
     response = client.post(
-        url, {"active": "0", "reason": "Market closed", "confirm": "True", "expected": "5"}
+        url, {"active": "0", "reason": "Market closed", "confirm": "0", "expected": "5"}
     )
     assert response.status_code == 200 and response.context["preview"]["total"] == 12
+    # A preview of "deactivate" does not confirm "activate".
+    response = client.post(
+        url, {"active": "1", "reason": "Market closed", "confirm": "0", "expected": "0"}
+    )
+    assert response.status_code == 200 and response.context["preview"] is not None
     assert not SurveyUnit.objects.filter(is_active=False).exists()
 
 
