@@ -13,7 +13,9 @@
 
 const CFG = SUTHRA_SW;
 const SHELL = "suthra-shell-" + CFG.version;
-const STATIC = "suthra-static";
+// Static files of this version (file names carry a content hash in production); older
+// versions' copies are dropped when a new worker takes over.
+const STATIC = "suthra-static-" + CFG.version;
 const PAGES = "suthra-pages";
 const SLOW_PAGE_MS = 5000;
 
@@ -33,7 +35,7 @@ self.addEventListener("activate", (event) => {
       .then((keys) =>
         Promise.all(
           keys
-            .filter((k) => k.startsWith("suthra-shell-") && k !== SHELL)
+            .filter((k) => /^suthra-(shell|static)-/.test(k) && k !== SHELL && k !== STATIC)
             .map((k) => caches.delete(k)),
         ),
       )
@@ -55,7 +57,9 @@ async function fromCache(request, url) {
 
 async function staticFirst(request) {
   const hit = await caches.match(request);
-  if (hit) return hit;
+  // Development (DEBUG): file names carry no hash, so ask the server first.
+  if (hit && CFG.staticCacheFirst) return hit;
+  if (hit) return fetch(request).catch(() => hit);
   const response = await fetch(request);
   if (response.ok) {
     const copy = response.clone();
@@ -148,7 +152,11 @@ self.addEventListener("message", (event) => {
           if (url.origin !== self.location.origin || !keepable(url)) continue;
           // A visit form does not change: fetch it once (lists are refreshed every time).
           const exact = CFG.pageExact.includes(url.pathname);
-          if (!exact && (await cache.match(url.href, { ignoreVary: true }))) continue;
+          const kept = exact ? undefined : await cache.match(url.href, { ignoreVary: true });
+          if (kept) {
+            await keepAssets(await kept.text()); // its scripts may be gone after an update
+            continue;
+          }
           try {
             const response = await fetch(url.href, {
               credentials: "same-origin",

@@ -54,6 +54,7 @@ def _sw_config() -> dict[str, Any]:
         "offlineUrl": reverse("pwa:offline"),
         "loginPath": reverse(settings.LOGIN_URL),
         "logoutPath": _url_or_none("accounts:logout") or "",
+        "staticCacheFirst": not settings.DEBUG,
     }
 
 
