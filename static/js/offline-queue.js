@@ -79,12 +79,15 @@
       if (value instanceof File && !value.size) return;
       fields.push([name, value]);
     });
-    const heading = document.querySelector("h1");
+    // What the agent will recognise in the list: the unit's name and survey id when the page
+    // shows them (visit form), else the page heading.
+    const named = document.querySelector(".unit-head") || document.querySelector("h1");
+    const label = named ? named.textContent.replace(/\s+/g, " ").trim() : document.title;
     return {
       key: keyInput.value,
       user: user || "",
       action: new URL(form.getAttribute("action") || location.href, location.href).href,
-      label: form.dataset.offlineLabel || (heading ? heading.textContent.trim() : document.title),
+      label: form.dataset.offlineLabel || label.slice(0, 160),
       fields: fields,
       created: new Date().toISOString(),
       state: "waiting",

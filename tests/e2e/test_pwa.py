@@ -112,6 +112,7 @@ def test_offline_visits_are_queued_and_arrive_once(phone, world, login_as, scree
         expect(phone.locator("#pwa-saved-note")).to_be_visible()
     expect(phone.locator("#pwa-queue li[data-state=waiting]")).to_have_count(2)
     expect(phone.locator(".pwa-pending")).to_contain_text("2")
+    expect(phone.locator("#pwa-queue")).to_contain_text("Offline shop 1")
     screenshot(phone, "offline-queue-waiting")
     assert ComplianceVisit.objects.count() == 0
     # The worklist kept offline shows what is saved on the phone.
