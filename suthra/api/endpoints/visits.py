@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Status, UploadedFile
 
 from suthra.accounts import scope
 from suthra.api.auth import require_role
@@ -39,6 +39,9 @@ OutcomeChoice = Annotated[
 
 # The camera photo; optional in the schema, required by VisitForm unless VISIT_PHOTO_REQUIRED=false.
 PHOTO_PARAM = File(None, description="The camera photo (JPEG, PNG or WebP).")
+IDEMPOTENCY_KEY = Header(
+    None, alias="Idempotency-Key", description="The same as client_key (a UUID), as a header."
+)
 
 
 class VisitOut(Schema):
@@ -235,12 +238,15 @@ def visits_create(
     request: HttpRequest,
     payload: Form[VisitIn],
     photo: UploadedFile | None = PHOTO_PARAM,
+    idempotency_key: uuid.UUID | None = IDEMPOTENCY_KEY,
 ) -> Status[dict[str, Any]]:
     """Record a visit to a unit in the caller's area (multipart form: fields + ``photo``).
 
     201 with the new visit; 200 with the earlier visit when ``client_key`` was already used by
     the caller (a retry). Far-away, low-accuracy or stale-photo visits are recorded but flagged.
     """
+    if payload.client_key is None and idempotency_key is not None:
+        payload.client_key = idempotency_key
     existing = services.visit_by_key(payload.client_key)
     if existing is not None and existing.staff_id == request.user.pk:
         # A retry: do not process the photo again.

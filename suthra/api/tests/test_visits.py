@@ -163,3 +163,21 @@ def test_photo_is_served_to_the_area_only(world, api):
     assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
     assert api(world.supervisor).get(url, {"size": "thumb"}).status_code == 200
     assert api(world.agent_b).get(url).status_code == 404
+
+
+def test_idempotency_key_header_works_like_client_key(world, api):
+    unit = make_unit(world.uc_a)
+    client = api(world.agent_a)
+    key = str(uuid.uuid4())
+    codes = [
+        client.client.post(
+            "/api/v1/visits", _form(unit), headers={**client.headers, "Idempotency-Key": key}
+        ).status_code
+        for _ in range(2)
+    ]
+    assert codes == [201, 200]
+    assert ComplianceVisit.objects.get().client_key == uuid.UUID(key)
+    bad = client.client.post(
+        "/api/v1/visits", _form(unit), headers={**client.headers, "Idempotency-Key": "nope"}
+    )
+    assert bad.status_code == 422
