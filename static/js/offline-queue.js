@@ -82,7 +82,13 @@
     // What the agent will recognise in the list: the unit's name and survey id when the page
     // shows them (visit form), else the page heading.
     const named = document.querySelector(".unit-head") || document.querySelector("h1");
-    const label = named ? named.textContent.replace(/\s+/g, " ").trim() : document.title;
+    const label = named
+      ? named.innerText
+          .split("\n")
+          .map((line) => line.trim())
+          .filter(Boolean)
+          .join(" · ")
+      : document.title;
     return {
       key: keyInput.value,
       user: user || "",
