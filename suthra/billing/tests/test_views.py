@@ -244,3 +244,22 @@ def test_bulk_requires_a_filter_and_scope_limits_it(world, data, login):
     assert client.get(reverse("billing:bulk")).status_code == 302
     preview = client.get(reverse("billing:bulk") + "?month_from=2025-11")
     assert preview.context["count"] == 1  # only Multan's bill
+
+
+@pytest.mark.django_db
+def test_list_pages_do_not_grow_queries_with_rows(
+    world, data, login, django_assert_max_num_queries
+):
+    from suthra.imports.models import ImportBatch
+
+    for i in range(5):
+        ImportBatch.objects.create(kind="BILLS", created_by=world.manager, file_name=f"f{i}.csv")
+    client = login(world.head)
+    client.get(reverse("imports:list"))  # warm the session
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("imports:list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        response = client.get(
+            reverse("billing:payments"), {"paid_from": "2025-10-01", "paid_to": "2025-11-30"}
+        )
+    assert response.status_code == 200
