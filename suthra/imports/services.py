@@ -285,6 +285,7 @@ def batch_commit(batch_id: int) -> None:
             _notify(batch)
     except ParseError as exc:
         _fail(batch_id, str(exc))
+        return
     except Exception as exc:
         log.exception("import %s commit failed", batch_id)
         _fail(
@@ -292,6 +293,11 @@ def batch_commit(batch_id: int) -> None:
             f"The import failed and nothing was changed ({exc.__class__.__name__}: "
             f"{str(exc)[:300]}). You can restart it.",
         )
+        return
+    # Committed: the uploaded file is no longer needed (its SHA-256 and counts stay).
+    if batch.file_key and default_storage.exists(batch.file_key):
+        default_storage.delete(batch.file_key)
+    ImportBatch.objects.filter(pk=batch_id).update(file_key="")
 
 
 def _notify(batch: ImportBatch) -> None:

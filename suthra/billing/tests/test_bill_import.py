@@ -63,8 +63,10 @@ def test_manager_previews_then_commits(world, units, login, refreshed, notified)
     page = client.get(reverse("imports:detail", kwargs={"pk": batch.pk}))
     assert b"Commit the accepted rows" in page.content
 
+    upload_key = batch.file_key
     batch = commit(client, batch)
     assert batch.status == ImportBatch.Status.DONE, batch.message
+    assert batch.file_key == "" and not default_storage.exists(upload_key)
     bill = Bill.objects.get(psid=P2)
     assert (bill.unit.survey_id, bill.month, bill.monthly_fee, bill.arrears) == (
         "SP-A-2",
