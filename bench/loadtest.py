@@ -142,7 +142,9 @@ def start_import(env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def locust(base: str, users: int, run_time: str, prefix: Path, env: dict[str, str]) -> dict:
+def locust(
+    base: str, users: int, run_time: str, prefix: Path, env: dict[str, str], rate: float
+) -> dict:
     cmd = [
         str(BIN / "locust"),
         "-f",
@@ -151,7 +153,7 @@ def locust(base: str, users: int, run_time: str, prefix: Path, env: dict[str, st
         "--users",
         str(users),
         "--spawn-rate",
-        str(max(1, users // 5)),
+        str(rate),
         "--run-time",
         run_time,
         "--stop-timeout",
@@ -208,7 +210,8 @@ def render(results: dict[str, Any]) -> str:
         f"- Command: `{results['command']}`",
         f"- Servers: gunicorn {results['workers']} workers × {results['threads']} threads + "
         "one db_worker, DEBUG off, PostgreSQL on the same machine, copy of the bench database",
-        f"- {results['users']} users (agents 6 : supervisors 2 : managers 2, think time 2–8 s) "
+        f"- {results['users']} users started {results.get('spawn_rate', 2)}/s (agents 6 : "
+        "supervisors 2 : managers 2, think time 2–8 s) "
         f"for {results['time']}; a full-month bill import ran meanwhile: {results['import']}",
         "",
         "| | requests | failures | p50 ms | p95 ms | requests/s |",
@@ -255,6 +258,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--time", default="2m")
+    parser.add_argument(
+        "--spawn-rate", type=float, default=2, help="users started per second (logins spread)"
+    )
     parser.add_argument("--ceiling-users", type=int, default=20)
     parser.add_argument("--ceiling-time", default="30s")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "3")))
@@ -285,6 +291,7 @@ def main() -> None:
         "workers": args.workers,
         "threads": args.threads,
         "ceiling_users": args.ceiling_users,
+        "spawn_rate": args.spawn_rate,
     }
     try:
         subprocess.run(
@@ -324,7 +331,9 @@ def main() -> None:
         sampler = Sampler([p.pid for p in processes])
         sampler.start()
         importer = None if args.no_import else start_import(env)
-        results["rows"] = locust(base, args.users, args.time, work / "main", locust_env)
+        results["rows"] = locust(
+            base, args.users, args.time, work / "main", locust_env, args.spawn_rate
+        )
         results["main"] = summary(results["rows"])
         if importer is not None:
             try:
@@ -343,6 +352,7 @@ def main() -> None:
                 args.ceiling_time,
                 work / "ceiling",
                 {**locust_env, "LOCUST_NO_WAIT": "1", "LOCUST_MAX_TASKS": "100000"},
+                args.ceiling_users,
             )
             results["ceiling"] = summary(ceiling)
         sampler.stop.set()

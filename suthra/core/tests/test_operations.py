@@ -6,8 +6,8 @@ import logging
 
 import pytest
 from django.db import connections
-from django.test import RequestFactory, override_settings
-from django.urls import reverse
+from django.test import Client, RequestFactory, override_settings
+from django.urls import path, reverse
 from django.utils import timezone
 
 from config.routers import ReplicaRouter, replica_reads
@@ -166,3 +166,24 @@ def test_error_log_lines_carry_the_request_id_but_not_the_query(client, caplog):
     line = JsonFormatter().format(record)
     assert json.loads(line)["request_id"] == response["X-Request-ID"]
     assert "0300" not in line
+
+
+def _boom(request):
+    raise RuntimeError("password=hunter2 in a message that must never reach the page")
+
+
+urlpatterns = [path("boom/", _boom)]
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_server_error_page_leaks_nothing_and_carries_the_request_id(caplog):
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    body = response.content.decode()
+    for secret in ("hunter2", "Traceback", "RuntimeError", "SECRET_KEY", "/work/"):
+        assert secret not in body
+    request_id = response["X-Request-ID"]
+    error = next(r for r in caplog.records if r.name == "django.request")
+    RequestIdFilter().filter(error)
+    assert error.request_id == request_id  # the id the user can quote leads to the traceback
