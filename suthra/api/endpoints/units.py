@@ -169,13 +169,12 @@ def units_list(
     month = selectors.current_month(uc=uc)
     units = selectors.unit_browse(actor=request.user, uc=uc, filters=browse, month=month)
     # The page's current bills come in one query per page (units.selectors).
-    attach = getattr(selectors, "attach_current_bills", None)
     result = cursor_page(
         units,
         keys=selectors.SORTS[filters.sort],
         params=page,
         row=browse_row,
-        prepare=(lambda items: attach(items, month)) if attach else None,
+        prepare=lambda items: selectors.attach_current_bills(items, month),
     )
     return {**result, "month": f"{month:%Y-%m}" if month else None}
 
