@@ -21,6 +21,7 @@ NAV: list[tuple[Any, str, str]] = [
     (_("Reports"), "reports:index", "SUPERVISOR"),
     (_("Staff"), "accounts:staff_list", "HEAD"),
     (_("Audit log"), "accounts:audit_log", "HEAD"),
+    (_("API tokens"), "api_tokens:list", "AGENT"),
 ]
 
 
