@@ -27,6 +27,7 @@ from locust.exception import StopUser
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "suthra-demo-2025")
 NO_WAIT = os.environ.get("LOCUST_NO_WAIT") == "1"
+ALLOW_REMOTE = os.environ.get("LOAD_ALLOW_REMOTE") == "1"
 MAX_TASKS = int(os.environ.get("LOCUST_MAX_TASKS", "400"))
 WAIT = constant(0) if NO_WAIT else between(2, 8)
 # UCs of the agent and the supervisor's city (bench/loadtest.py looks them up).
@@ -63,8 +64,9 @@ class Staff(HttpUser):
 
     def on_start(self) -> None:
         host = urlsplit(self.host or "").hostname
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise StopUser()  # loopback only: never load-test a server by accident
+        # Loopback only unless LOAD_ALLOW_REMOTE=1: never load-test a server by accident.
+        if host not in ("127.0.0.1", "localhost", "::1") and not ALLOW_REMOTE:
+            raise StopUser()
         self.tasks_done = 0
         self.units: list[str] = []
         for _attempt in range(3):  # a phone retries a login that timed out
