@@ -798,6 +798,15 @@ def render(results: dict[str, Any]) -> str:
         "",
         "### Pages (server time, in-process test Client, DEBUG off)",
         "",
+        *(
+            [
+                f"Measured again on {results['pages_again']['date']} with load average "
+                f"{results['pages_again']['load']} (`{results['pages_again']['command']}`).",
+                "",
+            ]
+            if results.get("pages_again")
+            else []
+        ),
         "| page | URL name | p50 ms | p95 ms | queries | KB |",
         "|---|---|---:|---:|---:|---:|",
     ]
