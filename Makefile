@@ -6,7 +6,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE := config.settings
 
 .PHONY: run serve test test-fast test-e2e lint format bench loadtest demo migrate chromium clean
 
@@ -28,13 +27,13 @@ run: migrate
 
 ## test: the whole suite (unit, integration and browser journeys) on $DATABASE_URL or SQLite
 test: $(STAMP) chromium
-	$(BIN)/pytest -q -n $${TEST_WORKERS:-2} --dist loadfile
+	$(BIN)/pytest -q --ds=config.test_settings -n $${TEST_WORKERS:-2} --dist loadfile
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -n $${TEST_WORKERS:-2} --dist loadfile -m "not e2e"
+	$(BIN)/pytest -q --ds=config.test_settings -n $${TEST_WORKERS:-2} --dist loadfile -m "not e2e"
 
 test-e2e: $(STAMP) chromium
-	$(BIN)/pytest -q -m e2e
+	$(BIN)/pytest -q --ds=config.test_settings -m e2e
 
 # Browser tests drive Debian's Chromium; install it when missing (CI runs as root).
 chromium:
