@@ -8,13 +8,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import BadRequest
+from django.utils.translation import gettext_lazy as _
 
 from suthra.billing.models import BillStatus, PaymentChannel
 
 BULK_MAX = 5000
-STATUS_CHOICES = [("", "Any status")] + [(str(v), str(label)) for v, label in BillStatus.choices]
-CHANNEL_CHOICES = [("", "Any channel")] + [
-    (str(v), str(label)) for v, label in PaymentChannel.choices if v
+# Labels stay lazy so each page shows them in the reader's language (English or Urdu).
+STATUS_CHOICES = [("", _("Any status"))] + [(str(v), label) for v, label in BillStatus.choices]
+CHANNEL_CHOICES = [("", _("Any channel"))] + [
+    (str(v), label) for v, label in PaymentChannel.choices if v
 ]
 MONTH_RE = r"\d{4}-\d{2}"
 
@@ -53,15 +55,15 @@ class GetForm(forms.Form):
 
 
 class BillFilterForm(GetForm):
-    month_from = MonthField(required=False, label="From month")
-    month_to = MonthField(required=False, label="To month")
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    month_from = MonthField(required=False, label=_("From month"))
+    month_to = MonthField(required=False, label=_("To month"))
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label=_("Status"))
     city = forms.IntegerField(required=False, min_value=1)
-    uc = forms.IntegerField(required=False, min_value=1, label="Union council")
-    due_min = forms.IntegerField(required=False, min_value=0, label="Amount due from")
-    due_max = forms.IntegerField(required=False, min_value=0, label="Amount due to")
-    paid_from = forms.DateField(required=False, widget=DateInput, label="Paid from")
-    paid_to = forms.DateField(required=False, widget=DateInput, label="Paid to")
+    uc = forms.IntegerField(required=False, min_value=1, label=_("Union council"))
+    due_min = forms.IntegerField(required=False, min_value=0, label=_("Amount due from"))
+    due_max = forms.IntegerField(required=False, min_value=0, label=_("Amount due to"))
+    paid_from = forms.DateField(required=False, widget=DateInput, label=_("Paid from"))
+    paid_to = forms.DateField(required=False, widget=DateInput, label=_("Paid to"))
     psid = forms.CharField(required=False, max_length=20, label="PSID")
     # Bulk updates: a pasted bank list of PSIDs.
     psids = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -86,27 +88,27 @@ class BillFilterForm(GetForm):
 
 
 class PaymentFilterForm(GetForm):
-    paid_from = forms.DateField(required=False, widget=DateInput, label="Paid from")
-    paid_to = forms.DateField(required=False, widget=DateInput, label="Paid to")
-    channel = forms.ChoiceField(choices=CHANNEL_CHOICES, required=False)
+    paid_from = forms.DateField(required=False, widget=DateInput, label=_("Paid from"))
+    paid_to = forms.DateField(required=False, widget=DateInput, label=_("Paid to"))
+    channel = forms.ChoiceField(choices=CHANNEL_CHOICES, required=False, label=_("Channel"))
     city = forms.IntegerField(required=False, min_value=1)
-    uc = forms.IntegerField(required=False, min_value=1, label="Union council")
-    amount_min = forms.IntegerField(required=False, min_value=0, label="Amount from")
-    amount_max = forms.IntegerField(required=False, min_value=0, label="Amount to")
+    uc = forms.IntegerField(required=False, min_value=1, label=_("Union council"))
+    amount_min = forms.IntegerField(required=False, min_value=0, label=_("Amount from"))
+    amount_max = forms.IntegerField(required=False, min_value=0, label=_("Amount to"))
 
 
 class PaymentForm(forms.Form):
     """Record or correct the payment of one bill. The hidden fields are what the user saw."""
 
-    paid_amount = forms.IntegerField(min_value=0, max_value=10_000_000, label="Paid amount (Rs)")
-    paid_on = forms.DateField(required=False, widget=DateInput, label="Paid date")
+    paid_amount = forms.IntegerField(min_value=0, max_value=10_000_000, label=_("Paid amount (Rs)"))
+    paid_on = forms.DateField(required=False, widget=DateInput, label=_("Paid date"))
     channel = forms.TypedChoiceField(
         choices=[(v, label) for v, label in PaymentChannel.choices if v],
         coerce=int,
         required=False,
         empty_value=PaymentChannel.NONE,  # type: ignore[arg-type]
     )
-    reason = forms.CharField(max_length=255, label="Reason (required)")
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
     seen = forms.CharField(widget=forms.HiddenInput)
 
     def clean_reason(self) -> str:
@@ -120,14 +122,14 @@ class BulkForm(forms.Form):
     ACTIONS = [("paid", "Mark PAID (paid in full)"), ("unpaid", "Mark UNPAID (clear payment)")]
 
     action = forms.ChoiceField(choices=ACTIONS)
-    paid_on = forms.DateField(required=False, widget=DateInput, label="Paid date")
+    paid_on = forms.DateField(required=False, widget=DateInput, label=_("Paid date"))
     channel = forms.TypedChoiceField(
         choices=[(v, label) for v, label in PaymentChannel.choices if v],
         coerce=int,
         required=False,
         empty_value=PaymentChannel.BANK_COUNTER,  # type: ignore[arg-type]
     )
-    reason = forms.CharField(max_length=255, label="Reason (required)")
+    reason = forms.CharField(max_length=255, label=_("Reason (required)"))
     expected = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
     def clean(self) -> dict[str, Any]:
@@ -138,4 +140,4 @@ class BulkForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(max_length=255, label="What was done")
+    resolution = forms.CharField(max_length=255, label=_("What was done"))

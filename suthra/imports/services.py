@@ -317,6 +317,15 @@ def _notify(batch: ImportBatch) -> None:
         ),
         url=reverse("imports:detail", kwargs={"pk": batch.pk}),
     )
+    # Payments that could not be applied wait in the exceptions queue: say so, with a link.
+    waiting = counts.get("exceptions", 0)
+    if batch.kind == ImportBatch.Kind.PAYMENTS and isinstance(waiting, int) and waiting > 0:
+        notify(
+            recipients=[batch.created_by],
+            kind="payments.exceptions",
+            title=f"{waiting} payment exception(s) from import #{batch.pk} are waiting",
+            url=reverse("billing:exceptions"),
+        )
 
 
 def batch_cancel(*, actor: Any, batch: ImportBatch) -> str:

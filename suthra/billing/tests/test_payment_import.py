@@ -144,3 +144,20 @@ def test_exception_queue_is_scoped_and_closes(world, bills, login):
     assert supervisor.post(url, {"resolution": "double payment refunded"}).status_code == 302
     exc.refresh_from_db()
     assert exc.resolved_by == world.supervisor and exc.resolution == "double payment refunded"
+
+
+@pytest.mark.django_db
+def test_uploader_is_notified_of_waiting_exceptions(world, bills, login):
+    from suthra.notifications.models import Notification
+
+    client = login(world.manager)
+    batch = commit(client, upload_batch(client, payments_file(), kind="PAYMENTS", name="p.csv"))
+    assert batch.status == ImportBatch.Status.DONE, batch.message
+    waiting = Notification.objects.get(recipient=world.manager, kind="payments.exceptions")
+    assert waiting.title.startswith("4 payment exception(s)")
+    assert waiting.url == reverse("billing:exceptions")
+    assert (
+        not Notification.objects.filter(kind="payments.exceptions")
+        .exclude(recipient=world.manager)
+        .exists()
+    )
