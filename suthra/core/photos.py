@@ -23,6 +23,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage, storages
+from django.http import FileResponse, Http404
 from django.utils import timezone
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -252,3 +253,18 @@ def photo_delete(*keys: str) -> None:
 
 def photo_open(key: str) -> IO[bytes]:
     return photo_storage().open(key, "rb")
+
+
+def photo_response(key: str) -> FileResponse:
+    """A stored photo as a private, cacheable response; 404 when there is none.
+
+    Callers check scope first (the unit, ticket or visit must be the user's to see)."""
+    if not key:
+        raise Http404("No photo")
+    try:
+        handle = photo_open(key)
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        raise Http404("Photo missing from storage") from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -168,8 +168,4 @@ def ticket_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The ticket's photo, only for users whose area includes the unit."""
     ticket = _ticket_or_404(request, pk)
     key = ticket.thumb_key if request.GET.get("size") == "thumb" else ticket.photo_key
-    if not key:
-        raise Http404("No photo")
-    response = FileResponse(photos.photo_open(key), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.photo_response(key)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -165,19 +165,13 @@ def _photo(unit: SurveyUnit) -> dict[str, str] | None:
 @require_GET
 def photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The unit's stored photo (only for users who can see the unit)."""
-    from suthra.core.photos import photo_open
+    from suthra.core.photos import photo_response
 
     unit = selectors.unit_get(actor=request.user, pk=pk)
     key = unit.photo_ref
-    if not key or key.startswith(("http://", "https://")):
+    if key.startswith(("http://", "https://")):  # a legacy portal URL, not in our storage
         raise Http404("No stored photo")
-    try:
-        handle = photo_open(key)
-    except (FileNotFoundError, OSError, ValueError) as exc:
-        raise Http404("Photo missing from storage") from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(key)
 
 
 @role_required(Role.SUPERVISOR)

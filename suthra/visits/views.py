@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -230,8 +230,4 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The visit's photo (or ?size=thumb), only for users whose area includes the unit."""
     visit = _visit_or_404(request, pk)
     key = visit.thumb_key if request.GET.get("size") == "thumb" else visit.photo_key
-    if not key:
-        raise Http404("No photo")
-    response = FileResponse(photos.photo_open(key), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.photo_response(key)

@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Status, UploadedFile
 
@@ -222,11 +222,7 @@ def visits_photo(
     """The visit's photo (or ``?size=thumb``), for callers whose area includes the unit."""
     visit = _visit(request, visit_id)
     key = visit.thumb_key if params.size == "thumb" else visit.photo_key
-    if not key:
-        raise Http404("No photo")
-    response = FileResponse(photos.photo_open(key), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.photo_response(key)
 
 
 @router.post(
