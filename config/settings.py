@@ -151,8 +151,9 @@ AUTH_USER_MODEL = "accounts.Staff"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Argon2id with OWASP's parameters (19 MiB, not Django's 100 MiB per login): docs/SECURITY.md.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "suthra.accounts.hashers.SuthraArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
