@@ -347,7 +347,7 @@ def page_specs(ctx: Context) -> list[dict[str, Any]]:
     ]
 
 
-def measure_pages(ctx: Context, reps: int) -> list[dict[str, Any]]:
+def measure_pages(ctx: Context, reps: int, only: str = "") -> list[dict[str, Any]]:
     from django.db import connection
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
@@ -358,7 +358,10 @@ def measure_pages(ctx: Context, reps: int) -> list[dict[str, Any]]:
         client.force_login(ctx.users[name])
         clients[name] = client
     rows = []
+    wanted = [w.strip().lower() for w in only.split(",") if w.strip()]
     for spec in page_specs(ctx):
+        if wanted and not any(w in spec["label"].lower() for w in wanted):
+            continue
         row = {"label": spec["label"], "name": spec["name"]}
         try:
             path = reverse(spec["name"], kwargs=spec["kwargs"])
@@ -934,6 +937,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update PERFORMANCE.md")
     parser.add_argument("--skip", default="", help="comma list: pages,admin,pandas,imports,export")
     parser.add_argument(
+        "--only", default="", help="comma list of substrings: measure only the pages they name"
+    )
+    parser.add_argument(
         "--render-only", action="store_true", help="rewrite PERFORMANCE.md from the last run"
     )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
@@ -966,7 +972,7 @@ def main() -> None:
     users = bench_users()
     ctx = Context(users)
     print("pages …", flush=True)
-    results["pages"] = [] if "pages" in skip else measure_pages(ctx, args.reps)
+    results["pages"] = [] if "pages" in skip else measure_pages(ctx, args.reps, args.only)
     print("admin changelist …", flush=True)
     results["admin"] = {} if "admin" in skip else measure_admin(ctx, args.reps)
     results["sizes"] = measure_sizes()
