@@ -1,12 +1,25 @@
 """Archiving old bills to gzipped CSV files in the default storage, and bringing a month back.
 
-``archive_month`` (1) writes every bill of the month to ``archive/bills-YYYY-MM.csv.gz``, then
-(2) in ONE transaction checks the count is unchanged, writes the per-unit and per-UC summary
-rows, deletes the month's bills and records an ``ArchivedMonth``. Interrupted before (2)
-commits, the bills are all still there (the file is simply written again next time); after,
-the month is fully archived. ``restore_month`` reads the file back (checking its SHA-256) and
-inserts the bills in one transaction. Both are idempotent. Called by the management commands
-``archive_bills`` and ``restore_bills`` (operators only; there is no web page).
+What an archived month keeps in the database is tiny: its ``ArchivedMonth`` row (file, SHA-256,
+totals and a block index of the file) and its per-UC × status totals (``ArchivedUCMonth``, a few
+hundred rows). The bills themselves — about 110 bytes each with their index entries, 33 MB for a
+month of 300 k units — live only in the file, so archiving a month frees almost all of its size
+(docs/PERFORMANCE.md). There is no per-unit row: a unit's ledger reads its archived months from
+the files (``archived_bills``).
+
+The file ``archive/bills-YYYY-MM.csv.gz`` holds the bills ordered by unit, written as a series
+of gzip members (one for the header, then one per ``BLOCK`` bills). Concatenated gzip members
+are one valid gzip file (``gzip.decompress``, ``zcat`` read it whole); ``ArchivedMonth.blocks``
+records, for each member, its first unit id, byte offset and length, so one unit's bill is
+found by reading and decompressing one member of ~30 kB instead of the whole file.
+
+``archive_month`` (1) writes the file, then (2) in ONE transaction checks the count is
+unchanged, writes the per-UC totals, deletes the month's bills and records the
+``ArchivedMonth``. Interrupted before (2) commits, the bills are all still there (the file is
+simply written again next time); after, the month is fully archived. ``restore_month`` reads
+the file back (checking its SHA-256) and inserts the bills in one transaction. Both are
+idempotent. Called by the management commands ``archive_bills`` and ``restore_bills``
+(operators only; there is no web page).
 
 The dashboard's summaries (suthra.stats) are left alone when a month is archived — the
 figures did not change, only where the detail lives; ``ArchivedUCMonth`` carries the same
@@ -15,13 +28,15 @@ per-UC × status totals for reports. Restoring calls ``stats_refresh`` for the r
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import gzip
 import hashlib
 import io
+import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.files import File
@@ -30,15 +45,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from suthra.billing.importing import month_add
-from suthra.billing.models import (
-    ArchivedMonth,
-    ArchivedUCMonth,
-    ArchivedUnitMonth,
-    Bill,
-)
+from suthra.billing.models import ArchivedMonth, ArchivedUCMonth, Bill
 from suthra.imports.models import ImportBatch
 from suthra.imports.services import ADVISORY_LOCK_KEY
 from suthra.stats.services import stats_refresh
+
+log = logging.getLogger(__name__)
 
 COLUMNS = [
     "psid",
@@ -52,7 +64,9 @@ COLUMNS = [
     "channel",
     "batch_id",
 ]
-CHUNK = 20_000
+UNIT = COLUMNS.index("unit_id")
+CHUNK = 20_000  # bills read from the database per query
+BLOCK = 2_000  # bills per gzip member of the file (one member is read to show one unit)
 
 
 class ArchiveError(Exception):
@@ -81,14 +95,35 @@ def months_older_than(months: int, *, today: dt.date | None = None) -> list[dt.d
 
 
 def _rows(month: dt.date) -> Iterator[tuple]:
-    qs = Bill.objects.filter(month=month).order_by("psid").values_list(*COLUMNS)
+    """The month's bills ordered by unit (keyset pages: (unit, month) is unique)."""
+    qs = Bill.objects.filter(month=month).order_by("unit_id").values_list(*COLUMNS)
     last = None
     while True:
-        page = list((qs.filter(psid__gt=last) if last is not None else qs)[:CHUNK])
+        page = list((qs.filter(unit_id__gt=last) if last is not None else qs)[:CHUNK])
         yield from page
         if len(page) < CHUNK:
             return
-        last = page[-1][0]
+        last = page[-1][UNIT]
+
+
+def _member(rows: Iterable[Iterable[object]]) -> bytes:
+    """One gzip member holding these rows as CSV (empty values for NULL)."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return gzip.compress(text.getvalue().encode("utf-8"), mtime=0)
+
+
+def _blocks(rows: Iterator[tuple]) -> Iterator[list[tuple]]:
+    block: list[tuple] = []
+    for row in rows:
+        block.append(row)
+        if len(block) == BLOCK:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def _lock() -> None:
@@ -98,25 +133,25 @@ def _lock() -> None:
 
 
 def archive_month(month: dt.date) -> MonthResult:
-    """Move one month's bills into a compressed file; keep summary rows. Idempotent."""
+    """Move one month's bills into a compressed file; keep per-UC totals. Idempotent."""
     key = file_key(month)
     digest = hashlib.sha256()
     count = 0
+    index: list[list[int]] = []  # [first unit id, offset, length] per gzip member of bills
     with tempfile.TemporaryFile() as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-            text = io.TextIOWrapper(gz, encoding="utf-8", newline="")
-            writer = csv.writer(text)
-            writer.writerow(COLUMNS)
-            for row in _rows(month):
-                writer.writerow(["" if v is None else v for v in row])
-                count += 1
-            text.flush()
-            text.detach()
+        header = _member([COLUMNS])
+        raw.write(header)
+        digest.update(header)
+        offset = len(header)
+        for block in _blocks(_rows(month)):
+            data = _member(block)
+            raw.write(data)
+            digest.update(data)
+            index.append([block[0][UNIT], offset, len(data)])
+            offset += len(data)
+            count += len(block)
         if count == 0:
             return MonthResult(month, 0, "", skipped="no bills in this month")
-        raw.seek(0)
-        for block in iter(lambda: raw.read(1 << 20), b""):
-            digest.update(block)
         raw.seek(0)
         if default_storage.exists(key):
             default_storage.delete(key)
@@ -129,16 +164,8 @@ def archive_month(month: dt.date) -> MonthResult:
                 f"{month:%b-%Y}: bills changed while archiving ({count} written, {now} now); "
                 "run the command again."
             )
-        ArchivedUnitMonth.objects.filter(month=month).delete()
         ArchivedUCMonth.objects.filter(month=month).delete()
         with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO billing_archivedunitmonth"
-                " (unit_id, month, psid, amount_due, paid_amount, status)"
-                " SELECT unit_id, month, psid, monthly_fee + arrears, paid_amount, status"
-                " FROM billing_bill WHERE month = %s",
-                [month],
-            )
             cursor.execute(
                 "INSERT INTO billing_archiveducmonth"
                 " (uc_id, month, status, bills, total_fee, total_due, total_paid)"
@@ -165,6 +192,7 @@ def archive_month(month: dt.date) -> MonthResult:
                 "bills": count,
                 "total_due": total_due,
                 "total_paid": total_paid,
+                "blocks": index,
                 "archived_at": timezone.now(),
                 "restored_at": None,
             },
@@ -178,6 +206,43 @@ def _parse(value: str, column: str) -> object:
     if column in ("month", "paid_on"):
         return dt.date.fromisoformat(value)
     return int(value)
+
+
+def _bill(values: list[str]) -> Bill:
+    """An unsaved Bill from one line of an archive file."""
+    return Bill(**{c: _parse(v, c) for c, v in zip(COLUMNS, values, strict=True)})
+
+
+def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
+    """The unit's bill in one archived month: one gzip member of the file read and scanned."""
+    blocks = archived.blocks
+    wanted = str(unit_id)
+    try:
+        with default_storage.open(archived.file_key, "rb") as handle:
+            if blocks:  # files written since the block index exists
+                i = bisect.bisect_right([b[0] for b in blocks], unit_id) - 1
+                if i < 0:
+                    return None
+                handle.seek(blocks[i][1])
+                data = handle.read(blocks[i][2])
+            else:  # an older file: ordered by PSID, read whole
+                data = handle.read()
+    except (FileNotFoundError, OSError):
+        log.error("archive file %s missing: %s not shown", archived.file_key, archived.month)
+        return None
+    for values in csv.reader(io.StringIO(gzip.decompress(data).decode("utf-8"), newline="")):
+        if values[UNIT] == wanted:
+            return _bill(values)
+    return None
+
+
+def archived_bills(unit_id: int) -> list[Bill]:
+    """One unit's bills of the archived months, read from the files (unsaved, by month)."""
+    months = ArchivedMonth.objects.filter(state=ArchivedMonth.State.ARCHIVED).only(
+        "month", "file_key", "blocks"
+    )
+    found = (_read_unit(archived, unit_id) for archived in months.order_by("month"))
+    return [bill for bill in found if bill is not None]
 
 
 def restore_month(month: dt.date) -> MonthResult:
@@ -200,10 +265,11 @@ def restore_month(month: dt.date) -> MonthResult:
     batches = set(ImportBatch.objects.values_list("id", flat=True))
     bills = []
     for values in reader:
-        fields = {c: _parse(v, c) for c, v in zip(COLUMNS, values, strict=True)}
-        if fields["batch_id"] not in batches:
-            fields["batch_id"] = None
-        bills.append(Bill(**fields))
+        bill = _bill(values)
+        if bill.batch_id not in batches:
+            bill.batch_id = None
+        bills.append(bill)
+    bills.sort(key=lambda b: b.psid)  # the primary-key index is appended to, as at import
     with transaction.atomic():
         _lock()
         Bill.objects.bulk_create(bills, batch_size=5000, ignore_conflicts=True)
@@ -212,11 +278,11 @@ def restore_month(month: dt.date) -> MonthResult:
             raise ArchiveError(
                 f"{month:%b-%Y}: {restored} bills after restoring, expected {archived.bills}."
             )
-        ArchivedUnitMonth.objects.filter(month=month).delete()
         ArchivedUCMonth.objects.filter(month=month).delete()
         archived.state = ArchivedMonth.State.RESTORED
         archived.restored_at = timezone.now()
-        archived.save(update_fields=["state", "restored_at"])
+        archived.blocks = []
+        archived.save(update_fields=["state", "restored_at", "blocks"])
         keys = set(Bill.objects.filter(month=month).values_list("unit__uc_id", "month").distinct())
         stats_refresh(keys=sorted(keys))
     return MonthResult(month, restored, archived.file_key)

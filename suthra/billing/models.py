@@ -178,6 +178,8 @@ class ArchivedMonth(models.Model):
     bills = models.PositiveIntegerField(default=0)
     total_due = models.BigIntegerField(default=0)
     total_paid = models.BigIntegerField(default=0)
+    # [first unit id, byte offset, length] of each gzip member of the file (billing/archive.py)
+    blocks = models.JSONField(default=list, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True)
     restored_at = models.DateTimeField(null=True, blank=True)
 
@@ -186,28 +188,6 @@ class ArchivedMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%b-%Y} {self.get_state_display()}"
-
-
-class ArchivedUnitMonth(models.Model):
-    """Per unit and archived month: what was due and paid (for ledgers and reports)."""
-
-    unit = models.ForeignKey(
-        SurveyUnit, on_delete=models.PROTECT, related_name="archived_months", db_index=False
-    )
-    month = models.DateField()
-    psid = models.BigIntegerField()
-    amount_due = models.PositiveIntegerField()
-    paid_amount = models.PositiveIntegerField(default=0)
-    status = models.PositiveSmallIntegerField(choices=BillStatus.choices)
-
-    class Meta:
-        ordering = ["unit_id", "month"]
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "month"], name="archived_unit_month_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.month:%b-%Y}"
 
 
 class ArchivedUCMonth(models.Model):

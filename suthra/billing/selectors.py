@@ -8,8 +8,8 @@ from typing import Any, cast
 from django.db.models import Count, QuerySet, Sum
 
 from suthra.accounts.scope import get_or_404, scoped, uc_ids
+from suthra.billing.archive import archived_bills
 from suthra.billing.models import (
-    ArchivedUnitMonth,
     Bill,
     BillQuerySet,
     BillStatus,
@@ -113,22 +113,10 @@ def unit_ledger(*, actor: Any, unit_id: int) -> tuple[SurveyUnit, list[dict[str,
     """
     unit = get_or_404(actor, SurveyUnit.objects.select_related("uc", "uc__city"), "uc", pk=unit_id)
     rows: list[dict[str, Any]] = []
-    for a in ArchivedUnitMonth.objects.filter(unit=unit).order_by("month"):
-        rows.append(
-            {
-                "month": a.month,
-                "psid": a.psid,
-                "fee": None,
-                "arrears": None,
-                "due": a.amount_due,
-                "paid": a.paid_amount,
-                "paid_on": None,
-                "status": BillStatus(a.status),
-                "channel": None,
-                "archived": True,
-            }
-        )
-    for b in Bill.objects.filter(unit=unit).order_by("month"):
+    # Archived months come from the months' archive files (suthra/billing/archive.py).
+    bills = [(b, True) for b in archived_bills(unit.pk)]
+    bills += [(b, False) for b in Bill.objects.filter(unit=unit).order_by("month")]
+    for b, archived in bills:
         rows.append(
             {
                 "month": b.month,
@@ -140,7 +128,7 @@ def unit_ledger(*, actor: Any, unit_id: int) -> tuple[SurveyUnit, list[dict[str,
                 "paid_on": b.paid_on,
                 "status": BillStatus(b.status),
                 "channel": b.get_channel_display() if b.paid_amount else "",
-                "archived": False,
+                "archived": archived,
                 "bill": b,
             }
         )

@@ -1,4 +1,5 @@
-"""archive_bills / restore_bills: files in storage, summaries kept, idempotent, consistent."""
+"""archive_bills / restore_bills: files in storage, per-UC totals kept, no per-unit rows,
+ledgers read from the files, idempotent, consistent."""
 
 import datetime as dt
 import gzip
@@ -8,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
 from suthra.billing import archive
-from suthra.billing.models import ArchivedMonth, ArchivedUCMonth, ArchivedUnitMonth, Bill
+from suthra.billing.models import ArchivedMonth, ArchivedUCMonth, Bill
 from suthra.core.testing import make_bill, make_unit
 
 OLD, OLDER, NEW = dt.date(2024, 1, 1), dt.date(2023, 12, 1), dt.date(2026, 11, 1)
@@ -36,7 +37,7 @@ def test_archive_then_restore_round_trip(world, bills):
     with default_storage.open(jan.file_key, "rb") as handle:
         text = gzip.decompress(handle.read()).decode()
     assert text.splitlines()[0].startswith("psid,unit_id,month")
-    assert ArchivedUnitMonth.objects.filter(month=OLD).count() == 2
+    assert len(jan.blocks) == 1  # one gzip member of bills after the header's
     per_uc = {
         (r.uc_id, r.status): (r.bills, r.total_due, r.total_paid)
         for r in ArchivedUCMonth.objects.filter(month=OLD)
@@ -54,7 +55,7 @@ def test_archive_then_restore_round_trip(world, bills):
         assert [getattr(restored, f) for f in archive.COLUMNS] == [
             getattr(bill, f) for f in archive.COLUMNS
         ]
-    assert not ArchivedUnitMonth.objects.filter(month=OLD).exists()
+    assert not ArchivedUCMonth.objects.filter(month=OLD).exists()
     assert ArchivedMonth.objects.get(month=OLD).state == ArchivedMonth.State.RESTORED
     call_command("restore_bills", "--month", "2024-01")  # again: nothing changes
     assert Bill.objects.filter(month=OLD).count() == 2
@@ -69,7 +70,7 @@ def test_interrupted_archive_leaves_bills_in_place(world, bills, monkeypatch):
     with pytest.raises(RuntimeError):
         archive.archive_month(OLD)
     assert Bill.objects.filter(month=OLD).count() == 2
-    assert not ArchivedUnitMonth.objects.exists()
+    assert not ArchivedUCMonth.objects.exists()
     monkeypatch.undo()
     assert archive.archive_month(OLD).bills == 2
     assert not Bill.objects.filter(month=OLD).exists()
@@ -98,3 +99,65 @@ def test_restore_refuses_a_tampered_file(world, bills):
         call_command("restore_bills", "--month", "2024-01")
     with pytest.raises(CommandError, match="never archived"):
         call_command("restore_bills", "--month", "2020-01")
+
+
+def _ledger(client, unit):
+    from django.urls import reverse
+
+    rows = client.get(reverse("billing:ledger", kwargs={"pk": unit.pk})).context["rows"]
+    keys = ["month", "psid", "fee", "arrears", "due", "paid", "paid_on", "status", "balance"]
+    return [{k: r[k] for k in keys} for r in rows], [r["archived"] for r in rows]
+
+
+@pytest.mark.django_db
+def test_ledger_reads_archived_months_from_the_files_with_the_same_balance(
+    world, login, monkeypatch
+):
+    """Many units, small blocks: each unit's row is found in its block; balances unchanged."""
+    monkeypatch.setattr(archive, "BLOCK", 3)
+    units = [make_unit(world.uc_a if i % 2 else world.uc_c) for i in range(8)]
+    for i, unit in enumerate(units):
+        make_bill(unit, OLDER, fee=100 + i)
+        # December unpaid except for the even units, which paid part of it in January.
+        paid = 50 if i % 2 == 0 else 0
+        make_bill(unit, OLD, fee=100 + i, arrears=100 + i, paid=paid, paid_on=OLD if paid else None)
+        make_bill(unit, NEW, fee=100 + i, arrears=2 * (100 + i) - paid)
+    client = login(world.head)
+    before = {u.pk: _ledger(client, u)[0] for u in units}
+    archive.archive_month(OLDER)
+    archive.archive_month(OLD)
+    assert Bill.objects.filter(month__lt=NEW).count() == 0
+    assert len(ArchivedMonth.objects.get(month=OLD).blocks) == 3  # 8 bills in blocks of 3
+    for unit in units:
+        rows, archived = _ledger(client, unit)
+        assert rows == before[unit.pk]
+        assert archived == [True, True, False]
+    # The running balance carries into the next online bill: its due is the balance before it
+    # plus its fee.
+    rows, _ = _ledger(client, units[0])
+    assert rows[-1]["due"] == rows[-2]["balance"] + rows[-1]["fee"]
+    # A unit with no bill in the archived months shows none from them.
+    lonely = make_unit(world.uc_a)
+    make_bill(lonely, NEW, fee=300)
+    assert _ledger(client, lonely)[1] == [False]
+
+
+@pytest.mark.django_db
+def test_archive_file_is_one_gzip_ordered_by_unit_and_restores_identical_bills(world, bills):
+    before = sorted(Bill.objects.filter(month=OLD).values_list(*archive.COLUMNS))
+    result = archive.archive_month(OLD)
+    with default_storage.open(result.file_key, "rb") as handle:
+        lines = gzip.decompress(handle.read()).decode().splitlines()
+    assert lines[0] == ",".join(archive.COLUMNS)
+    unit_ids = [int(line.split(",")[1]) for line in lines[1:]]
+    assert unit_ids == sorted(unit_ids) and len(unit_ids) == 2
+    archive.restore_month(OLD)
+    assert sorted(Bill.objects.filter(month=OLD).values_list(*archive.COLUMNS)) == before
+
+
+@pytest.mark.django_db
+def test_ledger_survives_a_missing_archive_file(world, bills, login):
+    result = archive.archive_month(OLD)
+    default_storage.delete(result.file_key)
+    rows, archived = _ledger(login(world.head), bills[0].unit)
+    assert [r["month"] for r in rows] == [OLDER, NEW] and archived == [False, False]
