@@ -35,6 +35,8 @@ from django.conf import settings
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 2000
@@ -44,7 +46,7 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
-PROGRAMME = "Suthra Punjab — Sanitation fee billing"
+PROGRAMME = gettext_lazy("Suthra Punjab — Sanitation fee billing")
 
 
 def neutralise(value: Any) -> Any:
@@ -246,7 +248,7 @@ def write_xlsx(
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
         z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WORKBOOK.format(name=quoteattr(title[:31] or "Export")))
+        z.writestr("xl/workbook.xml", _WORKBOOK.format(name=quoteattr(str(title)[:31] or "Export")))
         z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         z.writestr("xl/styles.xml", _STYLES)
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
@@ -345,16 +347,18 @@ def pdf_bytes(
     """
     from fpdf import FPDF
 
+    title, user = str(title), str(user)
+    filters = [(str(k), str(v)) for k, v in filters]
     when = timezone.localtime(generated_at or timezone.now())
     # Reports are summaries, so their rows fit in memory. Shaping costs ~5 ms a cell: turn it
     # on only when some text is in Arabic script (Urdu).
     loaded = [(sub, list(header), [list(r) for r in rows]) for sub, header, rows in tables]
-    texts = [title, user, *(v for _k, v in filters)]
+    texts = [title, user, str(PROGRAMME), _("Filters: %(filters)s"), *(v for _k, v in filters)]
     texts += [str(v) for _s, h, rs in loaded for v in [*h, *(c for r in rs for c in r)]]
     shaping = any(_ARABIC.search(t) for t in texts if t)
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(title)
-    pdf.set_author(user or PROGRAMME)
+    pdf.set_author(user or str(PROGRAMME))
     pdf.add_font("sans", "", str(FONT_DIR / "NotoSans-Regular.ttf"))
     pdf.add_font("sans", "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
     pdf.add_font("naskh", "", str(FONT_DIR / "NotoNaskhArabic-Regular.ttf"))
@@ -365,20 +369,20 @@ def pdf_bytes(
     pdf.add_page()
     pdf.set_font("sans", "B", 9)
     pdf.set_text_color(11, 110, 79)
-    pdf.cell(0, 5, PROGRAMME, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, str(PROGRAMME), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("sans", "B", 15)
     pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("sans", "", 9)
-    used = "; ".join(f"{k}: {v}" for k, v in filters) or "none"
-    pdf.multi_cell(0, 5, f"Filters: {used}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(
-        0,
-        5,
-        f"Generated {when:%Y-%m-%d %H:%M} PKT by {user or '—'}",
-        new_x="LMARGIN",
-        new_y="NEXT",
+    used = "; ".join(f"{k}: {v}" for k, v in filters) or _("none")
+    pdf.multi_cell(
+        0, 5, _("Filters: %(filters)s") % {"filters": used}, new_x="LMARGIN", new_y="NEXT"
     )
+    generated = _("Generated %(when)s PKT by %(user)s") % {
+        "when": f"{when:%Y-%m-%d %H:%M}",
+        "user": user or "—",
+    }
+    pdf.cell(0, 5, generated, new_x="LMARGIN", new_y="NEXT")
     for subtitle, header, rows in loaded:
         pdf.ln(3)
         if subtitle:
@@ -386,7 +390,12 @@ def pdf_bytes(
             pdf.cell(0, 7, subtitle, new_x="LMARGIN", new_y="NEXT")
         _pdf_grid(pdf, header, rows[:max_rows])
         if len(rows) > max_rows:
-            pdf.cell(0, 5, f"Only the first {max_rows:,} rows are shown; use CSV or XLSX for all.")
+            pdf.cell(
+                0,
+                5,
+                _("Only the first %(n)s rows are shown; use CSV or XLSX for all.")
+                % {"n": f"{max_rows:,}"},
+            )
             pdf.ln(5)
     return bytes(pdf.output())
 
