@@ -16,6 +16,10 @@ from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest, TruncMonth
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
@@ -57,12 +61,12 @@ class Result:
 @dataclass(frozen=True)
 class Spec:
     slug: str
-    title: str
-    description: str
+    title: str | Promise
+    description: str | Promise
     build: Callable[[Any, QueryDict], Result]
     # Which filter controls the page shows.
     controls: tuple[str, ...]
-    groups: tuple[tuple[str, str], ...] = ()
+    groups: tuple[tuple[str, str | Promise], ...] = ()
 
 
 def _period(actor: Any, data: QueryDict, place: Place, span: int = 12) -> Period:
@@ -84,24 +88,26 @@ def _money_rows(label: Any, t: Totals) -> list[Any]:
     ]
 
 
+# Module-level labels stay lazy (translated when shown, in the reader's language); the report
+# functions turn them into str for the CSV/XLSX/PDF writers.
 MONEY_COLUMNS = [
-    "Bills",
-    "Billed (Rs)",
-    "Collected (Rs)",
-    "Outstanding (Rs)",
-    "Rate by amount %",
-    "Bills paid in full",
-    "Rate by count %",
+    gettext_lazy("Bills"),
+    gettext_lazy("Billed (Rs)"),
+    gettext_lazy("Collected (Rs)"),
+    gettext_lazy("Outstanding (Rs)"),
+    gettext_lazy("Rate by amount %"),
+    gettext_lazy("Bills paid in full"),
+    gettext_lazy("Rate by count %"),
 ]
-STATUS_LABELS = {s.value: str(s.label) for s in BillStatus}
-CATEGORY_LABELS = {c.value: str(c.label) for c in SizeCategory}
+STATUS_LABELS = {s.value: s.label for s in BillStatus}
+CATEGORY_LABELS = {c.value: c.label for c in SizeCategory}
 COLLECTION_GROUPS = (
-    ("city", "City / tehsil"),
-    ("uc", "Union council"),
-    ("month", "Month"),
-    ("status", "Bill status"),
-    ("business_type", "Business type"),
-    ("category", "Size category"),
+    ("city", gettext_lazy("City / tehsil")),
+    ("uc", gettext_lazy("Union council")),
+    ("month", gettext_lazy("Month")),
+    ("status", gettext_lazy("Bill status")),
+    ("business_type", gettext_lazy("Business type")),
+    ("category", gettext_lazy("Size category")),
 )
 _GROUP_FIELDS = {
     "city": ("uc__city_id", "uc__city__name"),
@@ -117,16 +123,20 @@ def _label(group: str, value: Any) -> Any:
     if group == "month":
         return f"{value:%Y-%m}"
     if group == "status":
-        return STATUS_LABELS.get(value, value)
+        return str(STATUS_LABELS.get(value, value))
     if group == "category":
-        return CATEGORY_LABELS.get(value, value)
+        return str(CATEGORY_LABELS.get(value, value))
     return value
 
 
+def _span(start: dt.date, end: dt.date) -> str:
+    return _("%(start)s to %(end)s") % {"start": f"{start:%Y-%m}", "end": f"{end:%Y-%m}"}
+
+
 def _base_filters(place: Place, period: Period | None) -> list[tuple[str, str]]:
-    out = [("Area", place.label)]
+    out = [(_("Area"), str(place.label))]
     if period is not None:
-        out.append(("Months", f"{period.start:%Y-%m} to {period.end:%Y-%m}"))
+        out.append((_("Months"), _span(period.start, period.end)))
     return out
 
 
@@ -150,14 +160,14 @@ def collection(actor: Any, data: QueryDict) -> Result:
     filters = _base_filters(place, period)
     if status is not None:
         qs = qs.filter(status=status)
-        filters.append(("Status", STATUS_LABELS[status]))
+        filters.append((_("Status"), str(STATUS_LABELS[status])))
     if category is not None:
         qs = qs.filter(category=category)
-        filters.append(("Category", CATEGORY_LABELS[category]))
+        filters.append((_("Category"), str(CATEGORY_LABELS[category])))
     if business_type is not None:
         qs = qs.filter(business_type_id=business_type)
         filters.append(
-            ("Business type", str(BusinessType.objects.filter(id=business_type).first() or "?"))
+            (_("Business type"), str(BusinessType.objects.filter(id=business_type).first() or "?"))
         )
     key, label = _GROUP_FIELDS[group]
     fields = [key] if key == label else [key, label]
@@ -173,19 +183,20 @@ def collection(actor: Any, data: QueryDict) -> Result:
             if group == "city"
             else (f"?uc={row[key]}&group=month{span}" if group == "uc" else None)
         )
-    filters.append(("Grouped by", dict(COLLECTION_GROUPS)[group]))
+    group_label = str(dict(COLLECTION_GROUPS)[group])
+    filters.append((_("Grouped by"), group_label))
     table = Table(
-        title=f"Collection by {dict(COLLECTION_GROUPS)[group].lower()}",
-        columns=[dict(COLLECTION_GROUPS)[group], *MONEY_COLUMNS],
+        title=_("Collection by %(group)s") % {"group": group_label.lower()},
+        columns=[group_label, *map(str, MONEY_COLUMNS)],
         rows=rows,
         links=links,
-        footer=_money_rows("Total", total),
+        footer=_money_rows(_("Total"), total),
         chart={
             "type": "line" if group == "month" else "bar",
             "labels": [str(r[0]) for r in rows],
             "series": [
-                {"label": "Billed (Rs)", "data": [r[2] for r in rows]},
-                {"label": "Collected (Rs)", "data": [r[3] for r in rows]},
+                {"label": _("Billed (Rs)"), "data": [r[2] for r in rows]},
+                {"label": _("Collected (Rs)"), "data": [r[3] for r in rows]},
             ],
         },
     )
@@ -218,11 +229,14 @@ def aging(actor: Any, data: QueryDict) -> Result:
             totals[i] += v
         rows.append(cells)
         links.append(f"?city={k}&group=uc&month={period.month:%Y-%m}" if group == "city" else None)
-    columns = ["City / tehsil" if group == "city" else "Union council"]
+    columns = [_("City / tehsil") if group == "city" else _("Union council")]
     for b in buckets:
-        columns += [f"{b.label}: bills", f"{b.label}: arrears (Rs)"]
-    columns.append("Total arrears (Rs)")
-    filters = [("Area", place.label), ("Month", f"{period.month:%Y-%m}")]
+        columns += [
+            _("%(age)s: bills") % {"age": b.label},
+            _("%(age)s: arrears (Rs)") % {"age": b.label},
+        ]
+    columns.append(_("Total arrears (Rs)"))
+    filters = [(_("Area"), str(place.label)), (_("Month"), f"{period.month:%Y-%m}")]
     chart = {
         "type": "bar",
         "stacked": True,
@@ -233,11 +247,11 @@ def aging(actor: Any, data: QueryDict) -> Result:
         ],
     }
     table = Table(
-        f"Arrears aging, {period.month:%B %Y}",
+        _("Arrears aging, %(month)s") % {"month": date_format(period.month, "F Y")},
         columns,
         rows,
         links,
-        ["Total", *totals],
+        [_("Total"), *totals],
         chart,
     )
     return Result([table], filters, period, place, {"group": group})
@@ -275,24 +289,29 @@ def defaulters(actor: Any, data: QueryDict) -> Result:
             ]
         )
     table = Table(
-        f"Top {limit} defaulters, {period.month:%B %Y}",
+        _("Top %(limit)s defaulters, %(month)s")
+        % {"limit": limit, "month": date_format(period.month, "F Y")},
         [
             "PSID",
-            "Survey id",
-            "Name",
-            "Mobile",
-            "City",
-            "UC",
-            "Business type",
-            "Monthly fee (Rs)",
-            "Arrears (Rs)",
-            "Months owed",
-            "Owed (Rs)",
+            _("Survey id"),
+            _("Name"),
+            _("Mobile"),
+            _("City"),
+            _("UC"),
+            _("Business type"),
+            _("Monthly fee (Rs)"),
+            _("Arrears (Rs)"),
+            _("Months owed"),
+            _("Owed (Rs)"),
         ],
         rows,
         first_num=7,
     )
-    filters = [("Area", place.label), ("Month", f"{period.month:%Y-%m}"), ("Top", str(limit))]
+    filters = [
+        (_("Area"), str(place.label)),
+        (_("Month"), f"{period.month:%Y-%m}"),
+        (_("Top"), str(limit)),
+    ]
     return Result([table], filters, period, place)
 
 
@@ -316,17 +335,17 @@ def consumers(actor: Any, data: QueryDict) -> Result:
         units_rows.append([row[label], a, i, a + i, rate(a, a + i)])
     foot = [sum(r[c] for r in units_rows) for c in (1, 2, 3)]
     t_units = Table(
-        "Active and inactive units",
-        [dict(COLLECTION_GROUPS)[group], "Active", "Inactive", "All", "Active %"],
+        _("Active and inactive units"),
+        [str(dict(COLLECTION_GROUPS)[group]), _("Active"), _("Inactive"), _("All"), _("Active %")],
         units_rows,
-        footer=["Total", *foot, rate(foot[0], foot[2])],
+        footer=[_("Total"), *foot, rate(foot[0], foot[2])],
         chart={
             "type": "bar",
             "stacked": True,
             "labels": [str(r[0]) for r in units_rows],
             "series": [
-                {"label": "Active", "data": [r[1] for r in units_rows]},
-                {"label": "Inactive", "data": [r[2] for r in units_rows]},
+                {"label": _("Active"), "data": [r[1] for r in units_rows]},
+                {"label": _("Inactive"), "data": [r[2] for r in units_rows]},
             ],
         },
     )
@@ -352,18 +371,19 @@ def consumers(actor: Any, data: QueryDict) -> Result:
     always, never = pattern["always"] or 0, pattern["never"] or 0
     sometimes = units - always - never
     t_pattern = Table(
-        f"Payment pattern, {start:%b %Y} to {period.month:%b %Y} ({n} months)",
-        ["Pattern", "Units", "Share %"],
+        _("Payment pattern, %(start)s to %(end)s (%(n)s months)")
+        % {"start": date_format(start, "M Y"), "end": date_format(period.month, "M Y"), "n": n},
+        [_("Pattern"), _("Units"), _("Share %")],
         [
-            ["Always paid in full", always, rate(always, units)],
-            ["Sometimes paid", sometimes, rate(sometimes, units)],
-            ["Never paid", never, rate(never, units)],
+            [_("Always paid in full"), always, rate(always, units)],
+            [_("Sometimes paid"), sometimes, rate(sometimes, units)],
+            [_("Never paid"), never, rate(never, units)],
         ],
-        footer=["Units billed", units, 100.0 if units else None],
+        footer=[_("Units billed"), units, 100.0 if units else None],
         chart={
             "type": "doughnut",
-            "labels": ["Always", "Sometimes", "Never"],
-            "series": [{"label": "Units", "data": [always, sometimes, never]}],
+            "labels": [_("Always"), _("Sometimes"), _("Never")],
+            "series": [{"label": _("Units"), "data": [always, sometimes, never]}],
         },
     )
     # 3. New units (by survey month) and closed units (inactive, by their last bill month).
@@ -391,22 +411,25 @@ def consumers(actor: Any, data: QueryDict) -> Result:
     )
     flow_rows = [[f"{m:%Y-%m}", new.get(m, 0), closed.get(m, 0)] for m in period.months]
     t_flow = Table(
-        "New and closed units",
-        ["Month", "New (surveyed)", "Closed (inactive, last billed)"],
+        _("New and closed units"),
+        [_("Month"), _("New (surveyed)"), _("Closed (inactive, last billed)")],
         flow_rows,
-        footer=["Total", sum(r[1] for r in flow_rows), sum(r[2] for r in flow_rows)],
+        footer=[_("Total"), sum(r[1] for r in flow_rows), sum(r[2] for r in flow_rows)],
         chart={
             "type": "bar",
             "labels": [r[0] for r in flow_rows],
             "series": [
-                {"label": "New", "data": [r[1] for r in flow_rows]},
-                {"label": "Closed", "data": [r[2] for r in flow_rows]},
+                {"label": _("New"), "data": [r[1] for r in flow_rows]},
+                {"label": _("Closed"), "data": [r[2] for r in flow_rows]},
             ],
         },
     )
     filters = [
         *_base_filters(place, period),
-        ("Pattern window", f"{n} months to {period.month:%Y-%m}"),
+        (
+            _("Pattern window"),
+            _("%(n)s months to %(month)s") % {"n": n, "month": f"{period.month:%Y-%m}"},
+        ),
     ]
     return Result([t_units, t_pattern, t_flow], filters, period, place, {"months": n})
 
@@ -495,7 +518,7 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
         rows.append(
             [
                 person.full_name or person.username,
-                person.get_role_display(),
+                str(person.get_role_display()),
                 area,
                 v.get("n", 0),
                 v.get("ok", 0),
@@ -508,19 +531,19 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
             ]
         )
     table = Table(
-        "Staff performance",
+        _("Staff performance"),
         [
-            "Staff",
-            "Role",
-            "Area",
-            "Visits",
-            "Visits approved",
-            "Visits decided",
-            "Tickets raised",
-            "Tickets decided",
-            "Billed in area (Rs)",
-            "Collected in area (Rs)",
-            "Rate %",
+            _("Staff"),
+            _("Role"),
+            _("Area"),
+            _("Visits"),
+            _("Visits approved"),
+            _("Visits decided"),
+            _("Tickets raised"),
+            _("Tickets decided"),
+            _("Billed in area (Rs)"),
+            _("Collected in area (Rs)"),
+            _("Rate %"),
         ],
         rows,
         first_num=3,
@@ -528,8 +551,8 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
             "type": "bar",
             "labels": [r[0] for r in rows],
             "series": [
-                {"label": "Visits", "data": [r[3] for r in rows]},
-                {"label": "Tickets raised", "data": [r[6] for r in rows]},
+                {"label": _("Visits"), "data": [r[3] for r in rows]},
+                {"label": _("Tickets raised"), "data": [r[6] for r in rows]},
             ],
         },
     )
@@ -541,39 +564,44 @@ REPORTS: dict[str, Spec] = {
     for s in (
         Spec(
             "collection",
-            "Collection",
-            "Billed, collected and collection rate by city, UC, month, status, business type "
-            "or size category.",
+            gettext_lazy("Collection"),
+            gettext_lazy(
+                "Billed, collected and collection rate by city, UC, month, status, business type "
+                "or size category."
+            ),
             collection,
             ("range", "place", "group", "status", "category", "business_type"),
             COLLECTION_GROUPS,
         ),
         Spec(
             "aging",
-            "Arrears aging",
-            "Bills and arrears by months owed (0–3, 3–6, 6–12, 12+), by city or UC.",
+            gettext_lazy("Arrears aging"),
+            gettext_lazy("Bills and arrears by months owed (0–3, 3–6, 6–12, 12+), by city or UC."),
             aging,
             ("month", "place", "group"),
-            (("city", "City / tehsil"), ("uc", "Union council")),
+            COLLECTION_GROUPS[:2],
         ),
         Spec(
             "defaulters",
-            "Top defaulters",
-            "The units that owe the most in a month.",
+            gettext_lazy("Top defaulters"),
+            gettext_lazy("The units that owe the most in a month."),
             defaulters,
             ("month", "place", "limit"),
         ),
         Spec(
             "consumers",
-            "Consumer analytics",
-            "Active and inactive units, who always / sometimes / never pays, new and closed units.",
+            gettext_lazy("Consumer analytics"),
+            gettext_lazy(
+                "Active and inactive units, who always / sometimes / never pays, new and closed "
+                "units."
+            ),
             consumers,
             ("range", "place", "months"),
         ),
         Spec(
             "staff",
-            "Staff performance",
-            "Visits, approvals, tickets and collection in each agent's UCs.",
+            gettext_lazy("Staff performance"),
+            gettext_lazy("Visits, approvals, tickets and collection in each agent's UCs."),
             staff_performance,
             ("range", "place"),
         ),
