@@ -12,6 +12,10 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.billing.models import BillStatus
@@ -91,7 +95,7 @@ class Kpi:
     kind: str = "number"  # "number", "money", "percent"
     # True when a rise is good news (collection), False when it is bad (arrears), None: neutral.
     up_is_good: bool | None = None
-    versus: str = "previous month"
+    versus: str | Promise = gettext_lazy("previous month")
 
     @property
     def delta(self) -> Any:
@@ -204,14 +208,14 @@ def dashboard(actor: Any, place: Place, period: Period, *, by_uc: bool) -> dict[
     visits = _visit_counts(actor, place, timezone.localdate())
 
     kpis = [
-        Kpi("units_active", "Active units", units["active"] or 0),
-        Kpi("units_inactive", "Inactive units", units["inactive"] or 0),
-        Kpi("bills", "Bills this month", cur.bills, prev.bills),
-        Kpi("billed", "Amount billed", cur.billed, prev.billed, "money"),
-        Kpi("collected", "Amount collected", cur.collected, prev.collected, "money", True),
+        Kpi("units_active", _("Active units"), units["active"] or 0),
+        Kpi("units_inactive", _("Inactive units"), units["inactive"] or 0),
+        Kpi("bills", _("Bills this month"), cur.bills, prev.bills),
+        Kpi("billed", _("Amount billed"), cur.billed, prev.billed, "money"),
+        Kpi("collected", _("Amount collected"), cur.collected, prev.collected, "money", True),
         Kpi(
             "rate_amount",
-            "Collection rate (amount)",
+            _("Collection rate (amount)"),
             cur.rate_amount,
             prev.rate_amount,
             "percent",
@@ -219,30 +223,30 @@ def dashboard(actor: Any, place: Place, period: Period, *, by_uc: bool) -> dict[
         ),
         Kpi(
             "rate_count",
-            "Collection rate (bills paid)",
+            _("Collection rate (bills paid)"),
             cur.rate_count,
             prev.rate_count,
             "percent",
             True,
         ),
-        Kpi("outstanding", "Outstanding", cur.outstanding, prev.outstanding, "money", False),
-        Kpi("arrears", "Total arrears", cur.arrears, prev.arrears, "money", False),
+        Kpi("outstanding", _("Outstanding"), cur.outstanding, prev.outstanding, "money", False),
+        Kpi("arrears", _("Total arrears"), cur.arrears, prev.arrears, "money", False),
         Kpi(
             "tickets_pending",
-            "Tickets pending",
+            _("Tickets pending"),
             tickets["pending"],
             tickets["pending_before"],
             up_is_good=False,
-            versus="start of this month",
+            versus=_("start of this month"),
         ),
-        Kpi("tickets_overdue", "Tickets overdue", tickets["overdue"], up_is_good=False),
+        Kpi("tickets_overdue", _("Tickets overdue"), tickets["overdue"], up_is_good=False),
         Kpi(
             "visits_week",
-            "Visits this week",
+            _("Visits this week"),
             visits["this_week"],
             visits["last_week"],
             up_is_good=True,
-            versus="last week",
+            versus=_("last week"),
         ),
     ]
     return {
@@ -250,12 +254,12 @@ def dashboard(actor: Any, place: Place, period: Period, *, by_uc: bool) -> dict[
         "current": cur,
         "previous": prev,
         "trend": trend,
-        "status_mix": [(BillStatus(s).label, n) for s, n in status_mix.items()],
+        "status_mix": [(str(BillStatus(s).label), n) for s, n in status_mix.items()],
         "breakdown": [
             {"id": key, "name": name, "totals": t} for key, (name, t) in breakdown.items()
         ],
         "breakdown_level": "uc" if group == "uc_id" else "city",
-        "aging": [(Aging(a).label, v["bills"], v["arrears"]) for a, v in aging.items()],
+        "aging": [(str(Aging(a).label), v["bills"], v["arrears"]) for a, v in aging.items()],
     }
 
 
@@ -263,22 +267,22 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
     """The numbers of the dashboard's charts, for ``json_script`` (tables show the same)."""
     return {
         "trend": {
-            "labels": [f"{m:%b %Y}" for m, _ in data["trend"]],
-            "billed": [t.billed for _, t in data["trend"]],
-            "collected": [t.collected for _, t in data["trend"]],
-            "rate": [t.rate_amount for _, t in data["trend"]],
+            "labels": [date_format(m, "M Y") for m, _t in data["trend"]],
+            "billed": [t.billed for _m, t in data["trend"]],
+            "collected": [t.collected for _m, t in data["trend"]],
+            "rate": [t.rate_amount for _m, t in data["trend"]],
         },
         "breakdown": {
             "labels": [b["name"] for b in data["breakdown"]],
             "rate": [b["totals"].rate_amount for b in data["breakdown"]],
         },
         "status": {
-            "labels": [label for label, _ in data["status_mix"]],
-            "bills": [n for _, n in data["status_mix"]],
+            "labels": [label for label, _n in data["status_mix"]],
+            "bills": [n for _l, n in data["status_mix"]],
         },
         "aging": {
-            "labels": [label for label, _, _ in data["aging"]],
-            "arrears": [amount for _, _, amount in data["aging"]],
+            "labels": [label for label, _n, _a in data["aging"]],
+            "arrears": [amount for _l, _n, amount in data["aging"]],
         },
     }
 
