@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suthra.accounts import scope
 from suthra.core.validators import int_param, month_param
@@ -53,7 +54,7 @@ class Place:
             return f"{self.uc.name}, {self.uc.city.name}"
         if self.city is not None:
             return self.city.name
-        return "All visible"
+        return _("All visible")
 
 
 def place_param(actor: Any, data: QueryDict) -> Place:
