@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -34,7 +35,8 @@ def signed(value: Any, kind: str = "number") -> str:
     sign = "+" if value > 0 else ("−" if value < 0 else "±")
     magnitude = abs(value)
     if kind == "percent":
-        return f"{sign}{magnitude:.1f} pts"
+        # Percentage points.
+        return _("%(change)s pts") % {"change": f"{sign}{magnitude:.1f}"}
     return f"{sign}{fmt(magnitude, kind)}"
 
 
