@@ -14,6 +14,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, PaymentChannel
@@ -29,13 +32,13 @@ def _text(v: Any) -> str:
 
 
 def _yes_no(v: Any) -> str:
-    return "yes" if v else "no"
+    return _("yes") if v else _("no")
 
 
 @dataclass(frozen=True)
 class ListKind:
     slug: str
-    title: str
+    title: str | Promise
     minimum: str  # lowest role that may export it
     statuses: tuple[str, ...]  # allowed ?status= values
     columns: Callable[[], list[Column]]
@@ -61,19 +64,19 @@ def _units(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
 
 def _unit_columns() -> list[Column]:
     return [
-        Column("Survey id", "survey_id"),
-        Column("City", "uc__city__name"),
-        Column("UC", "uc__name"),
-        Column("Consumer name", "consumer_name"),
-        Column("Billing name", "billing_name"),
-        Column("Mobile", "mobile"),
-        Column("Billing mobile", "billing_mobile"),
-        Column("Address", "address"),
-        Column("Business type", "business_type__name"),
-        Column("Category", "category", choices_fmt(SizeCategory.choices)),
-        Column("Active", "is_active", _yes_no),
-        Column("Latitude", "lat"),
-        Column("Longitude", "lon"),
+        Column(_("Survey id"), "survey_id"),
+        Column(_("City"), "uc__city__name"),
+        Column(_("UC"), "uc__name"),
+        Column(_("Consumer name"), "consumer_name"),
+        Column(_("Billing name"), "billing_name"),
+        Column(_("Mobile"), "mobile"),
+        Column(_("Billing mobile"), "billing_mobile"),
+        Column(_("Address"), "address"),
+        Column(_("Business type"), "business_type__name"),
+        Column(_("Category"), "category", choices_fmt(SizeCategory.choices)),
+        Column(_("Active"), "is_active", _yes_no),
+        Column(_("Latitude"), "lat"),
+        Column(_("Longitude"), "lon"),
     ]
 
 
@@ -92,15 +95,15 @@ def _bills(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
 def _bill_columns() -> list[Column]:
     return [
         Column("PSID", "psid", _text),
-        Column("Survey id", "unit__survey_id"),
-        Column("UC", "unit__uc__name"),
-        Column("Bill month", "month"),
-        Column("Monthly fee", "monthly_fee"),
-        Column("Arrears", "arrears"),
-        Column("Paid amount", "paid_amount"),
-        Column("Paid on", "paid_on"),
-        Column("Status", "status", choices_fmt(BillStatus.choices)),
-        Column("Channel", "channel", choices_fmt(PaymentChannel.choices)),
+        Column(_("Survey id"), "unit__survey_id"),
+        Column(_("UC"), "unit__uc__name"),
+        Column(_("Bill month"), "month"),
+        Column(_("Monthly fee"), "monthly_fee"),
+        Column(_("Arrears"), "arrears"),
+        Column(_("Paid amount"), "paid_amount"),
+        Column(_("Paid on"), "paid_on"),
+        Column(_("Status"), "status", choices_fmt(BillStatus.choices)),
+        Column(_("Channel"), "channel", choices_fmt(PaymentChannel.choices)),
     ]
 
 
@@ -116,13 +119,13 @@ def _payments(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]
 def _payment_columns() -> list[Column]:
     return [
         Column("PSID", "psid", _text),
-        Column("Survey id", "unit__survey_id"),
-        Column("UC", "unit__uc__name"),
-        Column("Bill month", "month"),
-        Column("Paid amount", "paid_amount"),
-        Column("Paid on", "paid_on"),
-        Column("Channel", "channel", choices_fmt(PaymentChannel.choices)),
-        Column("Status", "status", choices_fmt(BillStatus.choices)),
+        Column(_("Survey id"), "unit__survey_id"),
+        Column(_("UC"), "unit__uc__name"),
+        Column(_("Bill month"), "month"),
+        Column(_("Paid amount"), "paid_amount"),
+        Column(_("Paid on"), "paid_on"),
+        Column(_("Channel"), "channel", choices_fmt(PaymentChannel.choices)),
+        Column(_("Status"), "status", choices_fmt(BillStatus.choices)),
     ]
 
 
@@ -141,16 +144,16 @@ def _visit_columns() -> list[Column]:
     from suthra.visits.models import VisitOutcome, VisitStatus
 
     return [
-        Column("Visit", "id"),
-        Column("Visit time", "visited_at"),
-        Column("Staff", "staff__username"),
-        Column("Survey id", "unit__survey_id"),
-        Column("UC", "unit__uc__name"),
-        Column("Outcome", "outcome", choices_fmt(VisitOutcome.choices)),
-        Column("Status", "status", choices_fmt(VisitStatus.choices)),
-        Column("Latitude", "lat"),
-        Column("Longitude", "lon"),
-        Column("Notes", "notes"),
+        Column(_("Visit"), "id"),
+        Column(_("Visit time"), "visited_at"),
+        Column(_("Staff"), "staff__username"),
+        Column(_("Survey id"), "unit__survey_id"),
+        Column(_("UC"), "unit__uc__name"),
+        Column(_("Outcome"), "outcome", choices_fmt(VisitOutcome.choices)),
+        Column(_("Status"), "status", choices_fmt(VisitStatus.choices)),
+        Column(_("Latitude"), "lat"),
+        Column(_("Longitude"), "lon"),
+        Column(_("Notes"), "notes"),
     ]
 
 
@@ -169,16 +172,16 @@ def _ticket_columns() -> list[Column]:
     from suthra.tickets.models import TicketStatus, TicketType
 
     return [
-        Column("Ticket", "id"),
-        Column("Raised", "created_at"),
-        Column("Type", "type", choices_fmt(TicketType.choices)),
-        Column("Status", "status", choices_fmt(TicketStatus.choices)),
-        Column("Survey id", "unit__survey_id"),
-        Column("UC", "unit__uc__name"),
-        Column("Raised by", "reported_by__username"),
-        Column("Decided by", "decided_by__username"),
-        Column("Decided", "decided_at"),
-        Column("Description", "description"),
+        Column(_("Ticket"), "id"),
+        Column(_("Raised"), "created_at"),
+        Column(_("Type"), "type", choices_fmt(TicketType.choices)),
+        Column(_("Status"), "status", choices_fmt(TicketStatus.choices)),
+        Column(_("Survey id"), "unit__survey_id"),
+        Column(_("UC"), "unit__uc__name"),
+        Column(_("Raised by"), "reported_by__username"),
+        Column(_("Decided by"), "decided_by__username"),
+        Column(_("Decided"), "decided_at"),
+        Column(_("Description"), "description"),
     ]
 
 
@@ -191,28 +194,42 @@ def _audit(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
 
 def _audit_columns() -> list[Column]:
     return [
-        Column("Event", "id"),
-        Column("Time", "at"),
-        Column("Actor", "actor__username"),
-        Column("Action", "action"),
-        Column("Object type", "object_type"),
-        Column("Object id", "object_id"),
-        Column("IP", "ip"),
-        Column("Changes", "changes", lambda v: "" if not v else str(v)),
+        Column(_("Event"), "id"),
+        Column(_("Time"), "at"),
+        Column(_("Actor"), "actor__username"),
+        Column(_("Action"), "action"),
+        Column(_("Object type"), "object_type"),
+        Column(_("Object id"), "object_id"),
+        Column(_("IP"), "ip"),
+        Column(_("Changes"), "changes", lambda v: "" if not v else str(v)),
     ]
 
 
 KINDS: dict[str, ListKind] = {
     k.slug: k
     for k in (
-        ListKind("units", "Units", "AGENT", ("active", "inactive"), _unit_columns, _units),
-        ListKind("bills", "Bills", "AGENT", ("unpaid", "partial", "paid"), _bill_columns, _bills),
         ListKind(
-            "payments", "Payments", "SUPERVISOR", ("partial", "paid"), _payment_columns, _payments
+            "units", gettext_lazy("Units"), "AGENT", ("active", "inactive"), _unit_columns, _units
+        ),
+        ListKind(
+            "bills",
+            gettext_lazy("Bills"),
+            "AGENT",
+            ("unpaid", "partial", "paid"),
+            _bill_columns,
+            _bills,
+        ),
+        ListKind(
+            "payments",
+            gettext_lazy("Payments"),
+            "SUPERVISOR",
+            ("partial", "paid"),
+            _payment_columns,
+            _payments,
         ),
         ListKind(
             "visits",
-            "Visits",
+            gettext_lazy("Visits"),
             "AGENT",
             ("pending", "approved", "rejected"),
             _visit_columns,
@@ -220,13 +237,13 @@ KINDS: dict[str, ListKind] = {
         ),
         ListKind(
             "tickets",
-            "Tickets",
+            gettext_lazy("Tickets"),
             "AGENT",
             ("pending", "approved", "rejected"),
             _ticket_columns,
             _tickets,
         ),
-        ListKind("audit", "Audit log", "HEAD", (), _audit_columns, _audit),
+        ListKind("audit", gettext_lazy("Audit log"), "HEAD", (), _audit_columns, _audit),
     )
 }
 FORMATS = ("csv", "xlsx")
