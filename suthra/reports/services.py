@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suthra.accounts.models import Staff
 from suthra.core import exports
@@ -80,7 +80,10 @@ def export_run(job_id: int) -> None:
         queryset = kind.queryset(actor, place, params)
         total = queryset.count()
         ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
-        columns = kind.columns()
+        # Headers and choice labels in the requester's language (the worker has none).
+        with translation.override(actor.language or settings.LANGUAGE_CODE):
+            columns = kind.columns()
+            title = str(kind.title)
 
         def progress(done: int) -> None:
             ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
@@ -90,7 +93,7 @@ def export_run(job_id: int) -> None:
         name = exports.export_filename(kind.slug, fmt)
         with tempfile.TemporaryFile() as tmp:
             if fmt == "xlsx":
-                exports.write_xlsx(tmp, header, rows, title=kind.title)
+                exports.write_xlsx(tmp, header, rows, title=title)
             else:
                 exports.write_csv(tmp, header, rows)
             tmp.seek(0)
