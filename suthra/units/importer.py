@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from suthra.accounts.scope import uc_ids
 from suthra.billing.legacy import UNIT_COLUMNS, UNIT_FIELDS, UnitRow, parse_legacy_units
 from suthra.core.audit import audit_bulk
@@ -45,7 +47,7 @@ def _jsonable(value: Any) -> Any:
 
 class UnitImport:
     kind: str = ImportBatch.Kind.UNITS
-    label: str = "Survey units (new or corrected)"
+    label: str = gettext_noop("Survey units (new or corrected)")
     spec: Sequence[Column] = UNIT_COLUMNS
 
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
