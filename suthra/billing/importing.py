@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
@@ -159,7 +160,7 @@ def _audit_many(*, actor: Any, action: str, items: Iterable[tuple[Any, dict[str,
 
 class BillImport:
     kind: str = ImportBatch.Kind.BILLS
-    label: str = "Monthly bill file"
+    label: str = gettext_noop("Monthly bill file")
     spec: Sequence[Column] = billrows.BILL_COLUMNS
 
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
@@ -515,7 +516,7 @@ class LegacyBillImport(BillImport):
     """The old system's ``bills`` export: the same rules, with its payment columns."""
 
     kind: str = ImportBatch.Kind.LEGACY
-    label: str = "Legacy bills export (old system)"
+    label: str = gettext_noop("Legacy bills export (old system)")
 
 
 # --- payments -------------------------------------------------------------------------------
@@ -523,7 +524,7 @@ class LegacyBillImport(BillImport):
 
 class PaymentImport:
     kind: str = ImportBatch.Kind.PAYMENTS
-    label: str = "Payments file (e-Pay / bank)"
+    label: str = gettext_noop("Payments file (e-Pay / bank)")
     spec: Sequence[Column] = billrows.PAYMENT_COLUMNS
 
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
