@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.imports import registry
 from suthra.imports.services import size_message
@@ -15,9 +17,9 @@ ACCEPT = (
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label="What is in the file")
+    kind = forms.ChoiceField(label=gettext_lazy("What is in the file"))
     file = forms.FileField(
-        label="File (CSV or Excel .xlsx)",
+        label=gettext_lazy("File (CSV or Excel .xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
@@ -25,12 +27,13 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
-        kind.choices = [(h.kind, h.label) for h in registry.uploadable()]
+        # Handlers mark their labels with gettext_noop.
+        kind.choices = [(h.kind, _(h.label)) for h in registry.uploadable()]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > settings.IMPORT_MAX_BYTES:
             raise forms.ValidationError(size_message(upload.size))
         if upload.size == 0:
-            raise forms.ValidationError("The file is empty.")
+            raise forms.ValidationError(_("The file is empty."))
         return upload
