@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suthra.core.audit import audit_record
 from suthra.imports import registry
@@ -51,10 +52,10 @@ def _max_bytes() -> int:
 
 def size_message(size: int) -> str:
     limit = _max_bytes()
-    return (
-        f"The file is {size / 1024 / 1024:.1f} MB; the limit is {limit / 1024 / 1024:.0f} MB "
-        "(IMPORT_MAX_BYTES). Split it into smaller files."
-    )
+    return _(
+        "The file is %(size)s MB; the limit is %(limit)s MB (IMPORT_MAX_BYTES). "
+        "Split it into smaller files."
+    ) % {"size": f"{size / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:.0f}"}
 
 
 def already_imported(kind: str, digest: str) -> ImportBatch | None:
