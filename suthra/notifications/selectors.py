@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from suthra.accounts import scope
 from suthra.notifications.models import Notification
@@ -64,8 +65,13 @@ def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
             ActivityItem(
                 at=v.created_at,
                 kind="visit",
-                text=f"{v.staff} visited {v.unit.survey_id}: {v.get_outcome_display()}"
-                f" ({v.get_status_display()})",
+                text=_("%(staff)s visited %(unit)s: %(outcome)s (%(status)s)")
+                % {
+                    "staff": v.staff,
+                    "unit": v.unit.survey_id,
+                    "outcome": v.get_outcome_display(),
+                    "status": v.get_status_display(),
+                },
                 url=reverse("visits:detail", args=[v.pk]),
             )
         )
@@ -82,8 +88,14 @@ def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
             ActivityItem(
                 at=t.decided_at,
                 kind="ticket",
-                text=f"Ticket #{t.pk} ({t.get_type_display()}, {t.unit.survey_id}) "
-                f"{t.get_status_display().lower()} by {t.decided_by}",
+                text=_("Ticket #%(id)s (%(type)s, %(unit)s) %(status)s by %(staff)s")
+                % {
+                    "id": t.pk,
+                    "type": t.get_type_display(),
+                    "unit": t.unit.survey_id,
+                    "status": str(t.get_status_display()).lower(),
+                    "staff": t.decided_by,
+                },
                 url=reverse("tickets:detail", args=[t.pk]),
             )
         )
@@ -96,8 +108,13 @@ def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
                 ActivityItem(
                     at=b.finished_at,
                     kind="import",
-                    text=f"Import #{b.pk} ({b.get_kind_display()}) {b.get_status_display()}"
-                    f": {b.file_name}",
+                    text=_("Import #%(id)s (%(kind)s) %(status)s: %(file)s")
+                    % {
+                        "id": b.pk,
+                        "kind": b.get_kind_display(),
+                        "status": b.get_status_display(),
+                        "file": b.file_name,
+                    },
                     url="",
                 )
             )
