@@ -5,6 +5,9 @@
   "use strict";
   var COLORS = ["#0b6e4f", "#f59e0b", "#b91c1c", "#2563eb", "#7c3aed", "#0891b2"];
   var charts = [];
+  // Translated text from the page (suthra/core/js_strings.py); English if it is missing.
+  var T = JSON.parse((document.getElementById("js-strings") || {}).textContent || "{}");
+  function t(key, english, arg) { return (T[key] || english).replace("{0}", arg); }
 
   function readJSON(id) {
     var el = document.getElementById(id);
@@ -32,9 +35,9 @@
       data: {
         labels: d.trend.labels,
         datasets: [
-          { label: "Billed", data: d.trend.billed, backgroundColor: "#cbd5e1", yAxisID: "y" },
-          { label: "Collected", data: d.trend.collected, backgroundColor: COLORS[0], yAxisID: "y" },
-          { label: "Rate %", data: d.trend.rate, type: "line", borderColor: COLORS[1],
+          { label: t("billed", "Billed"), data: d.trend.billed, backgroundColor: "#cbd5e1", yAxisID: "y" },
+          { label: t("collected", "Collected"), data: d.trend.collected, backgroundColor: COLORS[0], yAxisID: "y" },
+          { label: t("rate", "Rate %"), data: d.trend.rate, type: "line", borderColor: COLORS[1],
             backgroundColor: COLORS[1], yAxisID: "pct", tension: 0.2 }
         ]
       },
@@ -50,7 +53,7 @@
     });
     make("chart-breakdown", {
       type: "bar",
-      data: { labels: d.breakdown.labels, datasets: [{ label: "Collection rate %", data: d.breakdown.rate, backgroundColor: COLORS[0] }] },
+      data: { labels: d.breakdown.labels, datasets: [{ label: t("collection_rate", "Collection rate %"), data: d.breakdown.rate, backgroundColor: COLORS[0] }] },
       options: { indexAxis: "y", scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } }
     });
     make("chart-status", {
@@ -59,7 +62,7 @@
     });
     make("chart-aging", {
       type: "bar",
-      data: { labels: d.aging.labels, datasets: [{ label: "Arrears (Rs)", data: d.aging.arrears, backgroundColor: [COLORS[1], "#ea580c", COLORS[2], "#7f1d1d"] }] },
+      data: { labels: d.aging.labels, datasets: [{ label: t("arrears", "Arrears (Rs)"), data: d.aging.arrears, backgroundColor: [COLORS[1], "#ea580c", COLORS[2], "#7f1d1d"] }] },
       options: { plugins: { legend: { display: false } } }
     });
   }

@@ -6,6 +6,9 @@
 (function () {
   "use strict";
   if (typeof L === "undefined") { return; }
+  // Translated text from the page (suthra/core/js_strings.py); English if it is missing.
+  var T = JSON.parse((document.getElementById("js-strings") || {}).textContent || "{}");
+  function t(key, english, arg) { return (T[key] || english).replace("{0}", arg); }
 
   function tiles(map, url) {
     if (!url) { return; }
@@ -60,10 +63,11 @@
           if (cluster.addLayers) { cluster.addLayers(layers); } else { layers.forEach(function (m) { cluster.addLayer(m); }); }
           el.dataset.loaded = String(data.points.length);
           if (status) {
-            status.textContent = data.points.length + " units shown" + (data.truncated ? " (zoom in to see all)" : "");
+            status.textContent = t("units_shown", "{0} units shown", data.points.length) +
+              (data.truncated ? " " + t("zoom_in", "(zoom in to see all)") : "");
           }
         })
-        .catch(function () { if (status) { status.textContent = "Could not load the units; check the connection."; } });
+        .catch(function () { if (status) { status.textContent = t("map_failed", "Could not load the units; check the connection."); } });
     }
     map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(load, 250); });
     load();

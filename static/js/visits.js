@@ -3,6 +3,9 @@
 (function () {
   "use strict";
 
+  // Translated text from the page (suthra/core/js_strings.py); English if it is missing.
+  var T = JSON.parse((document.getElementById("js-strings") || {}).textContent || "{}");
+  function t(key, english, arg) { return (T[key] || english).replace("{0}", arg); }
   var GPS_OPTIONS = { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 };
 
   function setStatus(text, cls) {
@@ -29,23 +32,24 @@
     var acc = document.getElementById("gps-accuracy");
     if (!lat || !lon || !acc) return;
     if (!("geolocation" in navigator)) {
-      setStatus("This phone gives no GPS position; the visit will be flagged.", "gps-bad");
+      setStatus(t("gps_none", "This phone gives no GPS position; the visit will be flagged."), "gps-bad");
       return;
     }
-    setStatus("Getting your GPS position…");
+    setStatus(t("gps_getting", "Getting your GPS position…"));
     navigator.geolocation.getCurrentPosition(function (pos) {
       lat.value = pos.coords.latitude.toFixed(6);
       lon.value = pos.coords.longitude.toFixed(6);
       acc.value = Math.round(pos.coords.accuracy);
-      var text = "GPS ± " + Math.round(pos.coords.accuracy) + " m";
+      var text = t("gps_accuracy", "GPS ± {0} m", Math.round(pos.coords.accuracy));
       var ulat = parseFloat(form.getAttribute("data-unit-lat"));
       var ulon = parseFloat(form.getAttribute("data-unit-lon"));
       if (!isNaN(ulat) && !isNaN(ulon)) {
-        text += " · " + Math.round(haversine(pos.coords.latitude, pos.coords.longitude, ulat, ulon)) + " m from the unit";
+        text += " · " + t("gps_distance", "{0} m from the unit",
+          Math.round(haversine(pos.coords.latitude, pos.coords.longitude, ulat, ulon)));
       }
       setStatus(text, pos.coords.accuracy > 50 ? "gps-weak" : "gps-ok");
     }, function (err) {
-      setStatus("No GPS position (" + err.message + "). Step outside and press Retry GPS.", "gps-bad");
+      setStatus(t("gps_failed", "No GPS position ({0}). Step outside and press Retry GPS.", err.message), "gps-bad");
     }, GPS_OPTIONS);
   }
 
@@ -73,7 +77,7 @@
       var btn = form.querySelector(".js-submit-once");
       if (btn) {
         // Let this submit go, block a second tap (the client_key makes a retry harmless anyway).
-        setTimeout(function () { btn.disabled = true; btn.textContent = "Saving…"; }, 0);
+        setTimeout(function () { btn.disabled = true; btn.textContent = t("saving", "Saving…"); }, 0);
       }
     });
   }
@@ -86,7 +90,7 @@
         var link = ev.currentTarget;
         if (!("geolocation" in navigator)) return;
         ev.preventDefault();
-        setStatus("Getting your GPS position…");
+        setStatus(t("gps_getting", "Getting your GPS position…"));
         navigator.geolocation.getCurrentPosition(function (pos) {
           var params = new URLSearchParams();
           var uc = link.getAttribute("data-uc");
@@ -95,7 +99,7 @@
           params.set("lon", pos.coords.longitude.toFixed(6));
           window.location.href = link.getAttribute("data-base") + "?" + params.toString();
         }, function (err) {
-          setStatus("No GPS position (" + err.message + ").", "gps-bad");
+          setStatus(t("gps_failed_short", "No GPS position ({0}).", err.message), "gps-bad");
         }, GPS_OPTIONS);
       });
     }
