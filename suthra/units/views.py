@@ -192,7 +192,7 @@ def edit_billing(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, "Billing details saved.")
+                messages.success(request, _("Billing details saved."))
                 return redirect("units:detail", pk=unit.pk)
         status = 400
     else:
@@ -214,7 +214,7 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.unit_get(actor=request.user, pk=pk)
     form = ActiveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose activate or deactivate and give a reason.")
+        messages.error(request, _("Choose activate or deactivate and give a reason."))
         return redirect("units:detail", pk=unit.pk)
     services.unit_set_active(
         actor=request.user,
@@ -224,7 +224,7 @@ def set_active(request: HttpRequest, pk: int) -> HttpResponse:
         ip=client_ip(request),
     )
     messages.success(
-        request, "Unit activated." if form.cleaned_data["active"] else "Unit deactivated."
+        request, _("Unit activated.") if form.cleaned_data["active"] else _("Unit deactivated.")
     )
     return redirect("units:detail", pk=unit.pk)
 
@@ -262,8 +262,8 @@ def bulk(request: HttpRequest, uc: int) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                verb = "activated" if active else "deactivated"
-                messages.success(request, f"{done:,} units {verb}.")
+                text = _("%(n)s units activated.") if active else _("%(n)s units deactivated.")
+                messages.success(request, text % {"n": f"{done:,}"})
                 back = reverse("units:browse") + "?" + urlencode({"uc": union_council.pk})
                 return redirect(back + "&" + _filter_query(request.GET.copy()))
         sample = list(targets.order_by("consumer_name", "pk")[:BULK_SAMPLE])
