@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
@@ -74,7 +75,7 @@ def ticket_raise(
     if not scope.scoped(actor, SurveyUnit.objects.filter(pk=unit.pk), "uc").exists():
         raise PermissionDenied("This unit is outside your area.")
     if type == TicketType.NAME_MOBILE_CHANGE and not (new_name or new_mobile):
-        raise ValidationError("Give the new billing name or mobile.")
+        raise ValidationError(_("Give the new billing name or mobile."))
     now = timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -111,7 +112,7 @@ def ticket_comment(*, actor: Staff, ticket: Ticket, body: str) -> TicketComment:
     notified, except the author."""
     body = body.strip()
     if not body:
-        raise ValidationError("Write a comment.")
+        raise ValidationError(_("Write a comment."))
     with transaction.atomic():
         comment = TicketComment.objects.create(ticket=ticket, author=actor, body=body)
         audit_record(
@@ -202,11 +203,11 @@ def ticket_decide(*, actor: Staff, ticket: Ticket, approve: bool, reason: str) -
     if not scope.scoped(actor, Ticket.objects.filter(pk=ticket.pk), "unit__uc").exists():
         raise PermissionDenied("This ticket is outside your area.")
     if not reason:
-        raise ValidationError("Give a reason for the decision.")
+        raise ValidationError(_("Give a reason for the decision."))
     with transaction.atomic():
         locked = Ticket.objects.select_for_update().select_related("unit").get(pk=ticket.pk)
         if locked.status != TicketStatus.PENDING:
-            raise ValidationError("This ticket has already been decided.")
+            raise ValidationError(_("This ticket has already been decided."))
         applied = _apply_to_unit(actor=actor, ticket=locked) if approve else {}
         locked.status = TicketStatus.APPROVED if approve else TicketStatus.REJECTED
         locked.decided_at = timezone.now()
