@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
@@ -88,7 +89,7 @@ def visit_record(
     existing = visit_by_key(client_key)
     if existing is not None:
         if existing.staff_id != actor.pk:
-            raise ValidationError("This form was already used by someone else.")
+            raise ValidationError(_("This form was already used by someone else."))
         return existing, False
     if not scope.scoped(actor, SurveyUnit.objects.filter(pk=unit.pk), "uc").exists():
         raise PermissionDenied("This unit is outside your area.")
@@ -166,11 +167,11 @@ def visit_decide(
     if not scope.scoped(actor, ComplianceVisit.objects.filter(pk=visit.pk), "unit__uc").exists():
         raise PermissionDenied("This visit is outside your area.")
     if not approve and not reason:
-        raise ValidationError("Give a reason for rejecting the visit.")
+        raise ValidationError(_("Give a reason for rejecting the visit."))
     with transaction.atomic():
         locked = ComplianceVisit.objects.select_for_update().select_related("unit").get(pk=visit.pk)
         if locked.status != VisitStatus.PENDING:
-            raise ValidationError("This visit has already been decided.")
+            raise ValidationError(_("This visit has already been decided."))
         locked.status = VisitStatus.APPROVED if approve else VisitStatus.REJECTED
         locked.decided_by = actor
         locked.decided_at = timezone.now()
