@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role
@@ -128,7 +129,9 @@ def unit_bulk_set_active(
     _require_supervisor(actor)
     text = _clean_reason(reason)
     if len(unit_ids) > BULK_MAX:
-        raise ValidationError(f"At most {BULK_MAX:,} units at a time; narrow the filters.")
+        raise ValidationError(
+            gettext("At most %(n)s units at a time; narrow the filters.") % {"n": f"{BULK_MAX:,}"}
+        )
     with transaction.atomic():
         targets = scope.scoped(
             actor, SurveyUnit.objects.filter(pk__in=list(unit_ids)), "uc"
