@@ -31,11 +31,11 @@ class MonthField(forms.CharField):
         if not raw:
             return None
         if not re.fullmatch(MONTH_RE, raw):
-            raise forms.ValidationError("Use a month like 2025-11.")
+            raise forms.ValidationError(_("Use a month like 2025-11."))
         try:
             return dt.date(int(raw[:4]), int(raw[5:7]), 1)
         except ValueError as exc:
-            raise forms.ValidationError("Use a month like 2025-11.") from exc
+            raise forms.ValidationError(_("Use a month like 2025-11.")) from exc
 
 
 class DateInput(forms.DateInput):
@@ -73,7 +73,7 @@ class BillFilterForm(GetForm):
         if not raw:
             return None
         if not raw.isdigit():
-            raise forms.ValidationError("A PSID has digits only.")
+            raise forms.ValidationError(_("A PSID has digits only."))
         return int(raw)
 
     def clean_psids(self) -> list[int]:
@@ -81,9 +81,9 @@ class BillFilterForm(GetForm):
         parts = [p for p in re.split(r"[\s,;]+", raw) if p]
         bad = [p for p in parts if not p.isdigit() or len(p) > 18]
         if bad:
-            raise forms.ValidationError(f"Not PSIDs: {', '.join(bad[:5])}")
+            raise forms.ValidationError(_("Not PSIDs: %(list)s") % {"list": ", ".join(bad[:5])})
         if len(parts) > BULK_MAX:
-            raise forms.ValidationError(f"At most {BULK_MAX} PSIDs at once.")
+            raise forms.ValidationError(_("At most %(n)s PSIDs at once.") % {"n": BULK_MAX})
         return sorted({int(p) for p in parts})
 
 
@@ -114,7 +114,7 @@ class PaymentForm(forms.Form):
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if len(reason) < 3:
-            raise forms.ValidationError("Give a reason for the change.")
+            raise forms.ValidationError(_("Give a reason for the change."))
         return reason
 
 
