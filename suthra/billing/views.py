@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from suthra.accounts import scope
@@ -194,7 +195,7 @@ def exception_resolve(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Not found")
     form = ResolveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say what was done before closing the exception.")
+        messages.error(request, _("Say what was done before closing the exception."))
     else:
         try:
             services.payment_exception_resolve(
@@ -203,7 +204,9 @@ def exception_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 resolution=form.cleaned_data["resolution"],
                 ip=client_ip(request),
             )
-            messages.success(request, f"Exception for PSID {exception.psid} closed.")
+            messages.success(
+                request, _("Exception for PSID %(psid)s closed.") % {"psid": exception.psid}
+            )
         except services.BillingError as exc:
             messages.error(request, str(exc))
     return redirect("billing:exceptions")
@@ -267,7 +270,9 @@ def payment(request: HttpRequest, psid: int) -> HttpResponse:
             except services.BillingError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Payment of bill {bill.psid} saved.")
+                messages.success(
+                    request, _("Payment of bill %(psid)s saved.") % {"psid": bill.psid}
+                )
                 return redirect("billing:ledger", pk=bill.unit_id)
     return render(request, "billing/payment.html", {"bill": bill, "form": form}, status=status)
 
@@ -279,7 +284,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     filter_form = BillFilterForm(request.GET)
     filters = filter_form.clean_or_400()
     if not any(v not in (None, "", []) for v in filters.values()):
-        messages.error(request, "Filter the bills first (month, UC, status or a list of PSIDs).")
+        messages.error(request, _("Filter the bills first (month, UC, status or a list of PSIDs)."))
         return redirect(reverse("billing:bills"))
     selection = selectors.bill_query(actor=request.user, filters=filters)
     count = selection.count()
@@ -307,7 +312,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"{result['changed']} bills updated ({result['skipped']} already so).",
+                    _("%(changed)s bills updated (%(skipped)s already so).") % result,
                 )
                 return redirect(f"{reverse('billing:bills')}?{request.GET.urlencode()}")
         count = selection.count()
