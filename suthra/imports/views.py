@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from suthra.accounts.decorators import role_required
@@ -98,7 +99,7 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     if batch.created_by_id != request.user.pk and not request.user.at_least(Role.HEAD):  # type: ignore[union-attr]
-        messages.error(request, "Only the person who uploaded the file can cancel it.")
+        messages.error(request, _("Only the person who uploaded the file can cancel it."))
     else:
         messages.info(request, services.batch_cancel(actor=request.user, batch=batch))
     return redirect("imports:detail", pk=batch.pk)
