@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run import DEFAULT_URL, DOC, _admin, _with_db, db_name  # noqa: E402
 
 BIN = Path(sys.executable).parent
+WORKER_NICE = 10
 START, END = "<!-- loadtest:start -->", "<!-- loadtest:end -->"
 
 
@@ -118,7 +119,11 @@ def lookups(env: dict[str, str]) -> dict[str, str]:
         "u={s.username:s for s in ensure_demo_users()};"
         "ids=scope.visible_ucs(u['agent']).values_list('id',flat=True);"
         "print(','.join(str(i) for i in ids));"
-        "print(scope.visible_cities(u['supervisor']).values_list('id',flat=True).first() or 1)"
+        "print(scope.visible_cities(u['supervisor']).values_list('id',flat=True).first() or 1);"
+        # A login re-hashes an outdated password hash (Django's default Argon2, 100 MB) once;
+        # do it here so the run measures the steady state, not the first day after a deploy.
+        "from suthra.demo.users import DEMO_PASSWORD;"
+        "[s.check_password(DEMO_PASSWORD) for s in u.values()]"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
@@ -130,12 +135,16 @@ def start_import(env: dict[str, str]) -> subprocess.Popen[str]:
     """A manager's full-month bill import, preview and commit, while the users work."""
     code = (
         "import sys;sys.argv=['x'];import bench.run as r;r.configure(r.os.environ['DATABASE_URL']);"
-        "import json;print(json.dumps(r.phase_imports(r.os.environ['DATABASE_URL']),default=str))"
+        "import json;url=r.os.environ['DATABASE_URL'];"
+        "print(json.dumps(r.phase_imports(url,archive=False),default=str))"
     )
+    # At the background worker's priority in production (Nice=10, docs/DEPLOY.md, bin/serve):
+    # the web requests get the CPU first.
     return subprocess.Popen(
         [sys.executable, "-c", code],
         env={**env, "TASKS_BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
         cwd=ROOT,
+        preexec_fn=lambda: os.nice(WORKER_NICE),  # noqa: PLW1509 - no threads started yet
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -201,6 +210,23 @@ def import_summary(line: str) -> str:
         return line[:200]
 
 
+def think_model() -> str:
+    """THINK of bench/locustfile.py, read without importing locust (it patches the process)."""
+    import ast
+
+    tree = ast.parse((ROOT / "bench" / "locustfile.py").read_text())
+    node = next(
+        n.value
+        for n in tree.body
+        if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "THINK"
+    )
+    scale = float(os.environ.get("LOAD_THINK_SCALE", "1"))
+    return ", ".join(
+        f"{role}s {low * scale:g}–{high * scale:g} s"
+        for role, (low, high) in ast.literal_eval(node).items()
+    )
+
+
 def render(results: dict[str, Any]) -> str:
     main, ceiling = results["main"], results.get("ceiling", {})
     lines = [
@@ -211,7 +237,7 @@ def render(results: dict[str, Any]) -> str:
         f"- Servers: gunicorn {results['workers']} workers × {results['threads']} threads + "
         "one db_worker, DEBUG off, PostgreSQL on the same machine, copy of the bench database",
         f"- {results['users']} users started {results.get('spawn_rate', 2)}/s (agents 6 : "
-        "supervisors 2 : managers 2, think time 2–8 s) "
+        f"supervisors 2 : managers 2; think time {results.get('think', '2–8 s')}) "
         f"for {results['time']}; a full-month bill import ran meanwhile: {results['import']}",
         "",
         "| | requests | failures | p50 ms | p95 ms | requests/s |",
@@ -229,7 +255,13 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Peak memory of all app processes (gunicorn master and workers, db_worker): "
         f"**{results['peak_mb']:,.0f} MB** peak, {results['end_mb']:,.0f} MB at the end "
-        "(goal ≤ 512 MB); the import process (a worker's job) is not included.",
+        "(goal ≤ 512 MB); the import (a worker's job, here its own process at the worker's "
+        "priority) is not included"
+        + (
+            f": it peaked at {results['import_peak_mb']:,.0f} MB by itself."
+            if results.get("import_peak_mb")
+            else "."
+        ),
         "",
         "| request | count | failures | p50 ms | p95 ms |",
         "|---|---:|---:|---:|---:|",
@@ -263,8 +295,9 @@ def main() -> None:
     )
     parser.add_argument("--ceiling-users", type=int, default=20)
     parser.add_argument("--ceiling-time", default="30s")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "3")))
-    parser.add_argument("--threads", type=int, default=2)
+    # As bin/serve and docs/DEPLOY.md: 2 workers × 4 threads on 2 cores within 512 MB.
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "2")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", "4")))
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--no-import", action="store_true")
@@ -292,6 +325,7 @@ def main() -> None:
         "threads": args.threads,
         "ceiling_users": args.ceiling_users,
         "spawn_rate": args.spawn_rate,
+        "think": think_model(),
     }
     try:
         subprocess.run(
@@ -307,6 +341,7 @@ def main() -> None:
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
+                preexec_fn=lambda: os.nice(WORKER_NICE),  # noqa: PLW1509
             )
         )
         processes.append(
@@ -322,6 +357,10 @@ def main() -> None:
                     str(args.threads),
                     "--timeout",
                     "60",
+                    "--max-requests",
+                    "2000",
+                    "--max-requests-jitter",
+                    "200",
                 ],
                 env=env,
                 cwd=ROOT,
@@ -331,6 +370,8 @@ def main() -> None:
         sampler = Sampler([p.pid for p in processes])
         sampler.start()
         importer = None if args.no_import else start_import(env)
+        import_sampler = Sampler([importer.pid] if importer else [])
+        import_sampler.start()
         results["rows"] = locust(
             base, args.users, args.time, work / "main", locust_env, args.spawn_rate
         )
@@ -356,8 +397,10 @@ def main() -> None:
             )
             results["ceiling"] = summary(ceiling)
         sampler.stop.set()
+        import_sampler.stop.set()
         results["peak_mb"] = sampler.peak
         results["end_mb"] = sampler.last
+        results["import_peak_mb"] = import_sampler.peak
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

@@ -10,6 +10,13 @@ The mix (weights of users): agents 6 (worklist, unit pages, a visit with a photo
 supervisors 2 (visit and ticket queues, unit lists, decisions on visits), managers 2
 (dashboard, reports, bill queries). LOCUST_NO_WAIT=1 removes think time (the ceiling run).
 Every user stops after MAX_TASKS tasks, so a run is bounded in requests too.
+
+Think time (the time between one action and the next of the same person) is drawn uniformly
+from THINK[role]: field agents 5–25 s (they walk to the door, talk, take the photo; a visit
+is a form GET then a POST), supervisors and managers 3–15 s (they read the page they opened).
+Fifty staff then ask for about 5 pages a second together — each person about 300 pages an
+hour, a busy peak hour rather than an average day. LOAD_THINK_SCALE multiplies every think
+time (e.g. 0.3 for a harsher run).
 """
 
 from __future__ import annotations
@@ -29,7 +36,15 @@ PASSWORD = os.environ.get("LOAD_PASSWORD", "suthra-demo-2025")
 NO_WAIT = os.environ.get("LOCUST_NO_WAIT") == "1"
 ALLOW_REMOTE = os.environ.get("LOAD_ALLOW_REMOTE") == "1"
 MAX_TASKS = int(os.environ.get("LOCUST_MAX_TASKS", "400"))
-WAIT = constant(0) if NO_WAIT else between(2, 8)
+THINK_SCALE = float(os.environ.get("LOAD_THINK_SCALE", "1"))
+THINK = {"agent": (5, 25), "supervisor": (3, 15), "manager": (3, 15)}  # seconds, per role
+
+
+def think(role: str) -> Any:
+    low, high = THINK[role]
+    return constant(0) if NO_WAIT else between(low * THINK_SCALE, high * THINK_SCALE)
+
+
 # UCs of the agent and the supervisor's city (bench/loadtest.py looks them up).
 AGENT_UCS = [u for u in os.environ.get("LOAD_AGENT_UCS", "").split(",") if u]
 CITY = os.environ.get("LOAD_CITY", "1")
@@ -59,7 +74,7 @@ def photo() -> bytes:
 
 class Staff(HttpUser):
     abstract = True
-    wait_time = WAIT
+    wait_time = think("agent")
     username = "agent"
 
     def on_start(self) -> None:
@@ -104,6 +119,7 @@ class Staff(HttpUser):
 class Agent(Staff):
     weight = 6
     username = "agent"
+    wait_time = think("agent")
 
     @task(4)
     def worklist(self) -> None:
@@ -155,6 +171,7 @@ class Agent(Staff):
 class Supervisor(Staff):
     weight = 2
     username = "supervisor"
+    wait_time = think("supervisor")
 
     @task(3)
     def visit_queue(self) -> None:
@@ -192,6 +209,7 @@ class Supervisor(Staff):
 class Manager(Staff):
     weight = 2
     username = "manager"
+    wait_time = think("manager")
 
     @task(3)
     def dashboard(self) -> None:
