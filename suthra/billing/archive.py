@@ -35,6 +35,7 @@ import gzip
 import hashlib
 import io
 import logging
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -216,7 +217,6 @@ def _bill(values: list[str]) -> Bill:
 def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
     """The unit's bill in one archived month: one gzip member of the file read and scanned."""
     blocks = archived.blocks
-    wanted = str(unit_id)
     try:
         with default_storage.open(archived.file_key, "rb") as handle:
             if blocks:  # files written since the block index exists
@@ -230,10 +230,9 @@ def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
     except (FileNotFoundError, OSError):
         log.error("archive file %s missing: %s not shown", archived.file_key, archived.month)
         return None
-    for values in csv.reader(io.StringIO(gzip.decompress(data).decode("utf-8"), newline="")):
-        if values[UNIT] == wanted:
-            return _bill(values)
-    return None
+    # The unit id is the second column: find its line without parsing the others.
+    line = re.search(rb"^[0-9]+,%d,[^\r\n]*" % unit_id, gzip.decompress(data), re.MULTILINE)
+    return _bill(next(csv.reader([line.group().decode("utf-8")]))) if line else None
 
 
 def archived_bills(unit_id: int) -> list[Bill]:
