@@ -73,18 +73,23 @@ class SurveyUnit(models.Model):
     ``gps_full_string`` of the old data is not stored: it is ``lat,lon``.
     """
 
-    survey_id = models.CharField(_("survey id"), max_length=20, unique=True)
-    # Indexed by the (uc, id) index below, which also serves keyset paging inside a UC.
+    # Unique through ``unit_survey_id_unique`` below: ``unique=True`` on a CharField would make
+    # Django add a second, ``varchar_pattern_ops`` index for LIKE 'prefix%' that nothing uses.
+    survey_id = models.CharField(_("survey id"), max_length=20)
+    # Indexed by the (uc, consumer_name, id) index below (uc first serves every UC filter).
     uc = models.ForeignKey(
         UnionCouncil, on_delete=models.PROTECT, related_name="units", db_index=False
     )
     surveyor_name = models.CharField(_("surveyor"), max_length=80, blank=True)
     surveyed_at = models.DateTimeField(_("survey time"), null=True, blank=True)
+    # No index: units are always filtered by business type inside a UC, and the only lookup
+    # by business type alone is the PROTECT check when one is deleted (rare, 15 types).
     business_type = models.ForeignKey(
         BusinessType,
         on_delete=models.PROTECT,
         related_name="units",
         verbose_name=_("business type"),
+        db_index=False,
     )
     category = models.PositiveSmallIntegerField(_("size category"), choices=SizeCategory.choices)
     consumer_name = models.CharField(_("consumer name (survey)"), max_length=120)
@@ -112,13 +117,14 @@ class SurveyUnit(models.Model):
     class Meta:
         ordering = ["survey_id"]
         indexes = [
-            # Browsing a UC in name order and keyset pagination within a UC.
-            models.Index(fields=["uc", "id"], name="unit_uc_id_idx"),
             # The browser's default order (name) and its keyset pages: an index range scan
-            # of one page, instead of sorting all of a UC's units on every page view.
+            # of one page, instead of sorting all of a UC's units on every page view. It also
+            # serves every other filter on the UC (a UC has about 3,000 units; the other
+            # sorts read them all anyway), so there is no separate (uc, id) index.
             models.Index(fields=["uc", "consumer_name", "id"], name="unit_uc_name_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["survey_id"], name="unit_survey_id_unique"),
             models.CheckConstraint(
                 condition=models.Q(lat__isnull=True) | models.Q(lat__gte=-90, lat__lte=90),
                 name="unit_lat_range",

@@ -29,7 +29,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus
@@ -39,26 +39,27 @@ from suthra.units.models import SurveyUnit
 from suthra.units.phone import try_normalise_mobile
 
 # --- search ----------------------------------------------------------------------------------
-SEARCH_FIELDS = [
-    "survey_id",
-    "consumer_name",
-    "billing_name",
-    "mobile",
-    "billing_mobile",
-    "address",
-    "billing_address",
-]
+# The columns of the trigram index (migration 0004, ``unit_name_mobile_trgm``): names and
+# mobiles, the partial matches of a search over all 300 k units. Survey ids are matched exactly
+# (their unique index); addresses and partial survey ids only in a narrow search (below).
+SEARCH_FIELDS = ["consumer_name", "billing_name", "mobile", "billing_mobile"]
+# Matched with a plain ILIKE over the UC's rows when the search is narrow: the address is the
+# longest text and would double the index (39 → 19 MB at 300 k units without it).
+NARROW_FIELDS = ["survey_id", "address", "billing_address"]
+# A search is narrow inside a chosen UC, or when the actor sees at most this many UCs (an
+# agent): about 3,000 units per UC, read through the (uc, consumer_name, id) index.
+NARROW_MAX_UCS = 5
 MIN_SEARCH_CHARS = 3
 PSID_RE = re.compile(r"\d{17}")
 SURVEY_ID_RE = re.compile(r"[A-Za-z]{1,4}-[A-Za-z]{1,6}-\d{1,10}|[A-Za-z0-9]+-\d+")
 
 
 class SearchText(Func):
-    """``lower(survey_id || ' ' || consumer_name || ' ' || ...)`` — one searchable string.
+    """``lower(consumer_name || ' ' || billing_name || ' ' || ...)`` — one searchable string.
 
-    On PostgreSQL one trigram GIN index over exactly this expression (migration 0002) serves
-    partial, case-insensitive matches on every name, mobile and address, in any script. The SQL
-    uses ``||`` (immutable, so indexable); the columns are NOT NULL, so nothing is lost.
+    On PostgreSQL one trigram GIN index over exactly this expression (migration 0004) serves
+    partial, case-insensitive matches on names and mobiles, in any script. The SQL uses ``||``
+    (immutable, so indexable); the columns are NOT NULL, so nothing is lost.
     """
 
     template = "LOWER(%(expressions)s)"
@@ -91,21 +92,53 @@ def parse_search(raw: str) -> SearchQuery:
     return query
 
 
-def unit_search(*, actor: Any, query: SearchQuery) -> QuerySet[SurveyUnit]:
-    """Units in the actor's scope matching the search box: survey id, PSID, mobile (any
-    spelling), consumer or billing name (partial, any case, Urdu too) or address.
+def search_is_narrow(*, actor: Any, uc: UnionCouncil | None) -> bool:
+    """Whether a search also matches addresses and partial survey ids (see NARROW_FIELDS)."""
+    if uc is not None:
+        return True
+    ids = scope.uc_ids(actor)
+    return ids is not None and len(ids) <= NARROW_MAX_UCS
 
-    Ordered by ``search_order`` (the survey id, through an expression no index serves): the
-    planner then always collects the matches with the trigram/btree bitmaps and sorts them,
-    instead of walking 300 k rows in survey-id order hoping to meet a rare match.
+
+@dataclass
+class UnitSearch:
+    """The matching units and the keyset keys to page them with (``core.paging``)."""
+
+    units: QuerySet[SurveyUnit]
+    keys: list[str]
+    narrow: bool
+
+
+def unit_search(
+    *, actor: Any, query: SearchQuery, uc: UnionCouncil | None = None
+) -> QuerySet[SurveyUnit]:
+    """Units in the actor's scope (and in ``uc``, which the caller has checked is in scope)
+    matching the search box: survey id, PSID, mobile (any spelling), consumer or billing name
+    (partial, any case, Urdu too); and, in a narrow search, address and part of a survey id."""
+    return unit_search_page(actor=actor, query=query, uc=uc).units
+
+
+def unit_search_page(*, actor: Any, query: SearchQuery, uc: UnionCouncil | None) -> UnitSearch:
+    """``unit_search`` with the order to page it in, chosen so that no plan sorts every match.
+
+    A wide search is ordered by primary key: for a common name ("Malik", 5 % of the units)
+    PostgreSQL walks the primary key and stops after a page of matches; for a rare one it
+    collects the few matches from the trigram index and sorts them (the planner knows which
+    from the index's statistics). A narrow search reads the UC's few thousand rows and sorts
+    the matches: its key (``search_order``, the id through an expression) keeps the planner
+    from walking the whole table in id order looking for a UC's rows.
     """
-    units = scope.scoped(actor, SurveyUnit.objects.all(), "uc").annotate(
-        search_order=Upper("survey_id")
-    )
+    units = scope.scoped(actor, SurveyUnit.objects.all(), "uc")
+    if uc is not None:
+        units = units.filter(uc=uc)
+    narrow = search_is_narrow(actor=actor, uc=uc)
+    keys = ["search_order"] if narrow else ["pk"]
+    if narrow:
+        units = units.annotate(search_order=F("id") + Value(0))
     if query.too_short or not query.text:
-        return units.none()
+        return UnitSearch(units.none(), keys, narrow)
     needle = (query.mobile or query.text).lower()
-    # Every branch is indexable, so PostgreSQL combines them with a BitmapOr.
+    # Every branch of a wide search is indexable, so PostgreSQL can combine them (BitmapOr).
     condition = Q(search_text__contains=needle)
     if " " not in query.text:
         condition |= Q(survey_id=query.text.upper())
@@ -113,10 +146,11 @@ def unit_search(*, actor: Any, query: SearchQuery) -> QuerySet[SurveyUnit]:
         unit_id = Bill.objects.filter(psid=query.psid).values_list("unit_id", flat=True).first()
         if unit_id is not None:
             condition |= Q(pk=unit_id)
-    return units.alias(search_text=search_expression()).filter(condition)
-
-
-SEARCH_KEYS = ["search_order"]
+    if narrow:
+        for name in NARROW_FIELDS:
+            condition |= Q(**{f"{name}__icontains": query.text})
+    units = units.alias(search_text=search_expression()).filter(condition)
+    return UnitSearch(units, keys, narrow)
 
 
 # --- browse ----------------------------------------------------------------------------------

@@ -83,12 +83,10 @@ def browse(request: HttpRequest) -> HttpResponse:
     query = selectors.parse_search(data.get("q") or "")
     filters = form.filters()
     if query.text:
-        units = selectors.unit_search(actor=request.user, query=query)
-        if uc is not None:
-            units = units.filter(uc=uc)
-        units = units.select_related("uc", "business_type")
-        ctx.update(mode="search", search=query)
-        page = paginate(request, units, keys=selectors.SEARCH_KEYS, default_size=50)
+        found = selectors.unit_search_page(actor=request.user, query=query, uc=uc)
+        units = found.units.select_related("uc", "business_type")
+        ctx.update(mode="search", search=query, search_narrow=found.narrow)
+        page = paginate(request, units, keys=found.keys, default_size=50)
         _decorate(page)
     elif uc is not None:
         month = selectors.current_month(uc=uc)
