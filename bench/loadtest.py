@@ -44,7 +44,7 @@ def server_env(url: str, static: Path) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "bench.loadtest_settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",  # production settings, manifest static
             "DEBUG": "false",
             "SECRET_KEY": "loadtest-only-secret-key-not-for-production-0123456789",
             "SECURE_SSL_REDIRECT": "false",
