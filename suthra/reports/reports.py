@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
-from django.db.models.functions import Greatest, TruncMonth
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -27,8 +27,16 @@ from suthra.billing.models import Bill, BillStatus
 from suthra.core.validators import choice_param, int_param, month_param
 from suthra.reports.filters import Period, Place, month_add, period_param, place_param
 from suthra.reports.selectors import SUMS, Totals, latest_month, rate
-from suthra.stats.models import Aging, MonthlyStat, MonthlyTypeStat, UnitStat
-from suthra.units.models import BusinessType, SizeCategory, SurveyUnit
+from suthra.stats.models import (
+    PATTERN_WINDOWS,
+    Aging,
+    MonthlyStat,
+    MonthlyTypeStat,
+    PaymentPatternStat,
+    UnitFlowStat,
+    UnitStat,
+)
+from suthra.units.models import BusinessType, SizeCategory
 
 
 @dataclass
@@ -319,7 +327,15 @@ def consumers(actor: Any, data: QueryDict) -> Result:
     """Active vs inactive units, payment pattern over the last N months, new and closed units."""
     place = place_param(actor, data)
     period = _period(actor, data, place)
-    n = int_param(data.get("months"), name="months", default=6, minimum=1, maximum=24) or 6
+    n = int(
+        choice_param(
+            data.get("months"),
+            name="months",
+            allowed=[str(w) for w in PATTERN_WINDOWS],
+            default="6",
+        )
+        or 6
+    )
     # 1. Active / inactive by city (or UC inside a city).
     group = "uc" if place.city is not None else "city"
     key, label = _GROUP_FIELDS[group]
@@ -349,23 +365,12 @@ def consumers(actor: Any, data: QueryDict) -> Result:
             ],
         },
     )
-    # 2. Payment pattern: per unit, the bills of the window and how many were paid in full.
+    # 2. Payment pattern over the window, counted per UC by the summaries (suthra/stats).
     start = month_add(period.month, -(n - 1))
-    per_unit = (
-        scope.scoped(actor, Bill.objects.all(), "unit__uc")
-        .filter(month__gte=start, month__lte=period.month, **place.filter_kwargs("unit__uc"))
-        .values("unit_id")
-        .annotate(
-            n_bills=Count("psid"),
-            n_full=Count("psid", filter=Q(status=BillStatus.PAID)),
-            n_any=Count("psid", filter=~Q(status=BillStatus.UNPAID)),
-        )
-        .order_by()
-    )
-    pattern = per_unit.aggregate(
-        units=Count("unit_id"),
-        always=Count("unit_id", filter=Q(n_full=F("n_bills"))),
-        never=Count("unit_id", filter=Q(n_any=0)),
+    pattern = (
+        scope.scoped(actor, PaymentPatternStat.objects.all(), "uc")
+        .filter(month=period.month, months=n, **place.filter_kwargs("uc"))
+        .aggregate(units=Sum("units"), always=Sum("always"), never=Sum("never"))
     )
     units = pattern["units"] or 0
     always, never = pattern["always"] or 0, pattern["never"] or 0
@@ -387,28 +392,16 @@ def consumers(actor: Any, data: QueryDict) -> Result:
         },
     )
     # 3. New units (by survey month) and closed units (inactive, by their last bill month).
-    tz = timezone.get_current_timezone()
-    lo = timezone.make_aware(dt.datetime.combine(period.start, dt.time()))
-    hi = timezone.make_aware(dt.datetime.combine(month_add(period.end, 1), dt.time()))
-    new = Counter(
-        {
-            r["m"].date() if isinstance(r["m"], dt.datetime) else r["m"]: r["n"]
-            for r in scope.scoped(actor, SurveyUnit.objects.all(), "uc")
-            .filter(surveyed_at__gte=lo, surveyed_at__lt=hi, **place.filter_kwargs("uc"))
-            .annotate(m=TruncMonth("surveyed_at", tzinfo=tz))
-            .values("m")
-            .annotate(n=Count("id"))
-            .order_by()
-        }
-    )
-    closed = Counter(
-        scope.scoped(actor, Bill.objects.all(), "unit__uc")
-        .filter(unit__is_active=False, **place.filter_kwargs("unit__uc"))
-        .values("unit_id")
-        .annotate(last=Max("month"))
+    flows = {
+        row["month"]: row
+        for row in scope.scoped(actor, UnitFlowStat.objects.all(), "uc")
+        .filter(month__gte=period.start, month__lte=period.end, **place.filter_kwargs("uc"))
+        .values("month")
+        .annotate(new=Sum("new"), closed=Sum("closed"))
         .order_by()
-        .values_list("last", flat=True)
-    )
+    }
+    new = Counter({m: row["new"] or 0 for m, row in flows.items()})
+    closed = Counter({m: row["closed"] or 0 for m, row in flows.items()})
     flow_rows = [[f"{m:%Y-%m}", new.get(m, 0), closed.get(m, 0)] for m in period.months]
     t_flow = Table(
         _("New and closed units"),
@@ -431,7 +424,13 @@ def consumers(actor: Any, data: QueryDict) -> Result:
             _("%(n)s months to %(month)s") % {"n": n, "month": f"{period.month:%Y-%m}"},
         ),
     ]
-    return Result([t_units, t_pattern, t_flow], filters, period, place, {"months": n})
+    return Result(
+        [t_units, t_pattern, t_flow],
+        filters,
+        period,
+        place,
+        {"months": n, "windows": PATTERN_WINDOWS},
+    )
 
 
 def staff_performance(actor: Any, data: QueryDict) -> Result:

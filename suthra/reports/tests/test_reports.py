@@ -113,7 +113,7 @@ def test_top_defaulters_order_and_scope(data, login):
 
 @pytest.mark.django_db
 def test_consumer_analytics(data, login):
-    result = get(login(data.head), "consumers", month="2025-11", months=2).context["result"]
+    result = get(login(data.head), "consumers", month="2025-11", months=3).context["result"]
     units, pattern, flow = result.tables
     assert units.footer[1:4] == [3, 1, 4]
     patterns = {row[0]: row[1] for row in pattern.rows}
@@ -121,6 +121,30 @@ def test_consumer_analytics(data, login):
     assert patterns == {"Always paid in full": 1, "Sometimes paid": 1, "Never paid": 2}
     # a2 is inactive and was last billed in November.
     assert {row[0]: row[2] for row in flow.rows}.get("2025-11") == 1
+
+
+@pytest.mark.django_db
+def test_consumer_analytics_scope_and_windows(data, login):
+    # The supervisor's city (Lahore) only: a1 always, b1 sometimes, a2 never; Multan's c1 not.
+    result = get(login(data.supervisor), "consumers", month="2025-11", months=12).context["result"]
+    patterns = {row[0]: row[1] for row in result.tables[1].rows}
+    assert patterns == {"Always paid in full": 1, "Sometimes paid": 1, "Never paid": 1}
+    # Only the windows the summaries keep are offered.
+    assert get(login(data.head), "consumers", months=5).status_code == 400
+
+
+@pytest.mark.django_db
+def test_consumer_analytics_reads_summaries_only(data, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(data.head)
+    with CaptureQueriesContext(connection) as queries:
+        assert get(client, "consumers", month="2025-11").status_code == 200
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "billing_bill" not in tables
+    assert "units_surveyunit" not in tables
+    assert len(queries.captured_queries) <= 12
 
 
 @pytest.mark.django_db

@@ -2,12 +2,18 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from suthra.stats.models import MonthlyStat, MonthlyTypeStat, UnitStat
+from suthra.stats.models import (
+    MonthlyStat,
+    MonthlyTypeStat,
+    PaymentPatternStat,
+    UnitFlowStat,
+    UnitStat,
+)
 from suthra.stats.services import stats_refresh
 
 
 class Command(BaseCommand):
-    help = "Recompute every dashboard summary (bills per month × UC, units per UC) from the bills."
+    help = "Recompute every summary of the dashboard and reports from the bills and units."
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
@@ -15,7 +21,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Rebuilt {MonthlyStat.objects.count()} monthly, "
-                f"{MonthlyTypeStat.objects.count()} business-type and "
+                f"{MonthlyTypeStat.objects.count()} business-type, "
+                f"{PaymentPatternStat.objects.count()} payment-pattern, "
+                f"{UnitFlowStat.objects.count()} unit-flow and "
                 f"{UnitStat.objects.count()} unit summaries in {time.monotonic() - started:.1f} s"
             )
         )
