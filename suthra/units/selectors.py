@@ -137,15 +137,18 @@ def unit_search_page(*, actor: Any, query: SearchQuery, uc: UnionCouncil | None)
         units = units.annotate(search_order=F("id") + Value(0))
     if query.too_short or not query.text:
         return UnitSearch(units.none(), keys, narrow)
-    needle = (query.mobile or query.text).lower()
-    # Every branch of a wide search is indexable, so PostgreSQL can combine them (BitmapOr).
-    condition = Q(search_text__contains=needle)
-    if " " not in query.text:
-        condition |= Q(survey_id=query.text.upper())
     if query.psid is not None:
+        # 17 digits are no name, mobile or survey id: only the bill's unit can match.
         unit_id = Bill.objects.filter(psid=query.psid).values_list("unit_id", flat=True).first()
-        if unit_id is not None:
-            condition |= Q(pk=unit_id)
+        return UnitSearch(units.filter(pk=unit_id) if unit_id else units.none(), keys, narrow)
+    survey_id = Q(survey_id=query.text.upper())
+    if query.mobile is None and SURVEY_ID_RE.fullmatch(query.text):
+        condition = survey_id  # shaped like a survey id: no name or mobile looks like one
+    else:
+        # Every branch of a wide search is indexable, so PostgreSQL can combine them (BitmapOr).
+        condition = Q(search_text__contains=(query.mobile or query.text).lower())
+        if " " not in query.text:
+            condition |= survey_id
     if narrow:
         for name in NARROW_FIELDS:
             condition |= Q(**{f"{name}__icontains": query.text})

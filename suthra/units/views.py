@@ -97,7 +97,9 @@ def browse(request: HttpRequest) -> HttpResponse:
         ctx.update(mode="browse", browsing=True, month=month)
     else:
         return render_page(request, "units/browse.html", {**ctx, "mode": "pick"})
-    ctx.update(page=page, count=count_hint(units, exact_up_to=500))
+    # A search counts at most 101 matches (a common name has thousands: "about N" then).
+    exact_up_to = 100 if ctx["mode"] == "search" else 500
+    ctx.update(page=page, count=count_hint(units, exact_up_to=exact_up_to))
     staff: Any = request.user
     if uc is not None and staff.at_least(Role.SUPERVISOR) and ctx["mode"] == "browse":
         ctx["bulk_url"] = (
