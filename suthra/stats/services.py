@@ -135,10 +135,12 @@ def _pattern_chunk(ends: list[dt.date], uc_ids: list[int] | None) -> list[Paymen
     months = _span(_add(ends[0], 1 - WINDOW), ends[-1])
     bit = "CASE b.month " + " ".join("WHEN %s THEN %s" for _ in months) + " ELSE 0 END"
     bit_params: list[Any] = [p for i, m in enumerate(months) for p in (m, 1 << i)]
-    few = uc_ids is not None and len(uc_ids) <= 8 and connection.vendor == "postgresql"
+    few = uc_ids is not None and len(uc_ids) <= 2 and connection.vendor == "postgresql"
     if few:
-        # A few UCs: probe each unit's bills through the (unit, month) index. The planner would
-        # rather scan all 3.5 M bills; OFFSET 0 keeps the per-unit subquery as written.
+        # One or two UCs (a payment, a correction): probe each unit's bills through the
+        # (unit, month) index; the planner would rather scan all 3.5 M bills, and OFFSET 0
+        # keeps the per-unit subquery as written. A UC's bills are spread over every page of
+        # a month, so beyond two UCs one scan of the bills costs less.
         source = (
             f"{unit} u CROSS JOIN LATERAL (SELECT b.month, b.status FROM {bill} b "  # noqa: S608
             "WHERE b.unit_id = u.id AND b.month >= %s AND b.month <= %s OFFSET 0) b"
@@ -196,8 +198,10 @@ def _refresh_patterns(
     if uc_ids is not None:
         old = old.filter(uc_id__in=uc_ids)
     old.delete()
-    span = Bill.objects.aggregate(last=Max("month"))["last"]
-    ends = [m for m in ends if span is not None and m <= span]
+    # The newest billed month, from the month summaries just written (MAX over the bills
+    # would read all 3.5 M of them: the month has only a BRIN index).
+    newest = MonthlyStat.objects.aggregate(last=Max("month"))["last"]
+    ends = [m for m in ends if newest is not None and m <= newest]
     for start in range(0, len(ends), WINDOW):
         chunk = ends[start : start + WINDOW]
         # Consecutive months only: archived gaps split a chunk.
