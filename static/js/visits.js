@@ -6,6 +6,13 @@
   // Translated text from the page (suthra/core/js_strings.py); English if it is missing.
   var T = JSON.parse((document.getElementById("js-strings") || {}).textContent || "{}");
   function t(key, english, arg) { return (T[key] || english).replace("{0}", arg); }
+  // The browser's own error text is English: name the reason ourselves.
+  function gpsReason(err) {
+    if (err.code === 1) return t("gps_denied", "location permission refused");
+    if (err.code === 3) return t("gps_timeout", "took too long");
+    return t("gps_unavailable", "position not available");
+  }
+
   var GPS_OPTIONS = { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 };
 
   function setStatus(text, cls) {
@@ -49,7 +56,7 @@
       }
       setStatus(text, pos.coords.accuracy > 50 ? "gps-weak" : "gps-ok");
     }, function (err) {
-      setStatus(t("gps_failed", "No GPS position ({0}). Step outside and press Retry GPS.", err.message), "gps-bad");
+      setStatus(t("gps_failed", "No GPS position ({0}). Step outside and press Retry GPS.", gpsReason(err)), "gps-bad");
     }, GPS_OPTIONS);
   }
 
@@ -99,7 +106,7 @@
           params.set("lon", pos.coords.longitude.toFixed(6));
           window.location.href = link.getAttribute("data-base") + "?" + params.toString();
         }, function (err) {
-          setStatus(t("gps_failed_short", "No GPS position ({0}).", err.message), "gps-bad");
+          setStatus(t("gps_failed_short", "No GPS position ({0}).", gpsReason(err)), "gps-bad");
         }, GPS_OPTIONS);
       });
     }

@@ -12,6 +12,9 @@ JS_STRINGS = {
     "gps_distance": _("{0} m from the unit"),
     "gps_failed": _("No GPS position ({0}). Step outside and press Retry GPS."),
     "gps_failed_short": _("No GPS position ({0})."),
+    "gps_denied": _("location permission refused"),
+    "gps_timeout": _("took too long"),
+    "gps_unavailable": _("position not available"),
     "saving": _("Saving…"),
     # static/js/dashboard.js
     "billed": _("Billed"),
