@@ -188,16 +188,25 @@ class BrowseFilters:
 
 
 def current_month(*, uc: UnionCouncil) -> dt.date | None:
-    """The latest billing month with bills in this UC ("the current bill" of the browser).
+    """The latest billing month with bills in this UC ("the current bill" of the browser)."""
+    return latest_bill_month(uc_ids=[uc.pk])
+
+
+def latest_bill_month(*, uc_ids: list[int]) -> dt.date | None:
+    """The latest billing month with bills in these UCs (the caller has scoped them).
 
     Read from the bill summaries (a few hundred rows per UC, kept in step with the bills by
-    every service that writes bills); only a UC without summaries looks at its bills.
+    every service that writes bills); only UCs without summaries look at their bills, one
+    probe of the (unit, month) index per unit (a join would scan the whole bills table).
     """
     from suthra.stats.models import MonthlyStat
 
-    value: dt.date | None = MonthlyStat.objects.filter(uc=uc).aggregate(m=Max("month"))["m"]
+    stats = MonthlyStat.objects.filter(uc_id__in=uc_ids)
+    value: dt.date | None = stats.aggregate(m=Max("month"))["m"]
     if value is None:
-        value = Bill.objects.filter(unit__uc=uc).aggregate(m=Max("month"))["m"]
+        newest = Bill.objects.filter(unit_id=OuterRef("pk")).order_by("-month").values("month")
+        units = SurveyUnit.objects.filter(uc_id__in=uc_ids)
+        value = units.annotate(newest=Subquery(newest[:1])).aggregate(m=Max("newest"))["m"]
     return value
 
 

@@ -7,13 +7,14 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, Q, QuerySet, Window
 from django.utils import timezone
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus
 from suthra.locations.models import UnionCouncil
 from suthra.units.models import SurveyUnit
+from suthra.units.selectors import latest_bill_month
 from suthra.visits.geo import bbox, haversine_m
 from suthra.visits.models import ComplianceVisit, VisitStatus
 
@@ -123,8 +124,10 @@ def worklist(
     highest arrears first (nearest first when ``lat``/``lon`` are given); units visited today
     are ticked and go to the end.
 
-    Three queries: the latest bill month in those UCs, the unpaid bills of that month with
-    their units, and today's visits in those UCs.
+    Three or four queries: the latest bill month (from the bill summaries), today's visits in
+    those UCs, and the unpaid bills of that month with their units — without GPS only the
+    first ``limit`` (plus the units visited today, which go last) with the total counted by
+    the same query, and how many of the visited units are on the list.
     """
     visible = list(scope.visible_ucs(actor))
     chosen: list[UnionCouncil]
@@ -143,73 +146,79 @@ def worklist(
     ids = [u.pk for u in chosen]
     if not ids:
         return Worklist([], None, uc, visible, 0, 0, needs_uc=False)
-    # The latest bill month in these UCs, probing each unit's newest bill through the
-    # (unit, month) index: a join would scan the whole bills table on PostgreSQL.
-    newest = Bill.objects.filter(unit_id=OuterRef("pk")).order_by("-month").values("month")[:1]
-    month = (
-        SurveyUnit.objects.filter(uc_id__in=ids)
-        .annotate(newest=Subquery(newest))
-        .aggregate(month=Max("newest"))["month"]
-    )
+    month = latest_bill_month(uc_ids=ids)
     if month is None:
         return Worklist([], None, uc, visible, 0, 0, needs_uc=False)
-    rows = (
-        Bill.objects.filter(
-            month=month,
-            unit__uc_id__in=ids,
-            unit__is_active=True,
-            status__in=[BillStatus.UNPAID, BillStatus.PARTIAL],
-        )
-        .order_by("-arrears", "unit_id")
-        .values_list(
-            "psid",
-            "unit_id",
-            "unit__survey_id",
-            "unit__consumer_name",
-            "unit__billing_name",
-            "unit__address",
-            "unit__billing_address",
-            "unit__lat",
-            "unit__lon",
-            "monthly_fee",
-            "arrears",
-            "paid_amount",
-        )[:WORKLIST_MAX_ROWS]
-    )
-    items = []
-    for psid, unit_id, sid, cname, bname, addr, baddr, ulat, ulon, fee, arrears, paid in rows:
-        distance = None
-        if lat is not None and lon is not None and ulat is not None and ulon is not None:
-            distance = haversine_m(lat, lon, ulat, ulon)
-        items.append(
-            WorkItem(
-                unit_id=unit_id,
-                survey_id=sid,
-                name=bname or cname,
-                address=baddr or addr,
-                lat=ulat,
-                lon=ulon,
-                psid=psid,
-                amount_due=fee + arrears,
-                arrears=arrears,
-                balance=max(0, fee + arrears - paid),
-                distance_m=distance,
-            )
-        )
     visited = set(
         ComplianceVisit.objects.filter(unit__uc_id__in=ids, visited_at__gte=_today_start())
         .order_by()
         .values_list("unit_id", flat=True)
         .distinct()
     )
+    bills = Bill.objects.filter(
+        month=month,
+        unit__uc_id__in=ids,
+        unit__is_active=True,
+        status__in=[BillStatus.UNPAID, BillStatus.PARTIAL],
+    ).order_by("-arrears", "unit_id")
+    near = lat is not None and lon is not None
+    if near:
+        # Nearest first needs every unit's position: all rows (at most WORKLIST_MAX_ROWS).
+        rows = list(bills.values_list(*WORK_FIELDS)[:WORKLIST_MAX_ROWS])
+        total = len(rows)
+    else:
+        # Highest arrears first: the units visited today go last, so the first ``limit``
+        # unvisited ones are among the first ``limit + len(visited)``.
+        counted = bills.annotate(total=Window(Count("pk")))
+        rows = list(counted.values_list(*WORK_FIELDS, "total")[: limit + len(visited)])
+        total = min(rows[0][-1], WORKLIST_MAX_ROWS) if rows else 0
+    items = [_work_item(row, lat, lon) for row in rows]
     for item in items:
         item.visited_today = item.unit_id in visited
-    if lat is not None and lon is not None:
+    if near:
         items.sort(key=lambda i: (i.distance_m is None, i.distance_m or 0.0))
+        done = sum(1 for i in items if i.visited_today)
+    else:
+        done = bills.filter(unit_id__in=visited).count() if visited else 0
     # Stable sort: ticked units go last, keeping the order within each group.
     items.sort(key=lambda i: i.visited_today)
-    done = sum(1 for i in items if i.visited_today)
-    return Worklist(items[:limit], month, uc, visible, len(items), done, needs_uc=False)
+    return Worklist(items[:limit], month, uc, visible, total, done, needs_uc=False)
+
+
+WORK_FIELDS = [
+    "psid",
+    "unit_id",
+    "unit__survey_id",
+    "unit__consumer_name",
+    "unit__billing_name",
+    "unit__address",
+    "unit__billing_address",
+    "unit__lat",
+    "unit__lon",
+    "monthly_fee",
+    "arrears",
+    "paid_amount",
+]
+
+
+def _work_item(row: Any, lat: float | None, lon: float | None) -> WorkItem:
+    psid, unit_id, sid, cname, bname, addr, baddr, ulat, ulon, fee, arrears, paid = row[:12]
+    distance = None
+    if lat is not None and lon is not None and ulat is not None and ulon is not None:
+        distance = haversine_m(lat, lon, ulat, ulon)
+    return WorkItem(
+        unit_id=unit_id,
+        survey_id=sid,
+        name=bname or cname,
+        address=baddr or addr,
+        lat=ulat,
+        lon=ulon,
+        psid=psid,
+        amount_due=fee + arrears,
+        arrears=arrears,
+        balance=max(0, fee + arrears - paid),
+        distance_m=distance,
+    )
 
 
 def units_for_visit(
