@@ -37,6 +37,7 @@ import io
 import logging
 import re
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -227,11 +228,14 @@ def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
                 data = handle.read(blocks[i][2])
             else:  # an older file: ordered by PSID, read whole
                 data = handle.read()
-    except (FileNotFoundError, OSError):
-        log.error("archive file %s missing: %s not shown", archived.file_key, archived.month)
+        text = gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:  # missing, or not the file that was written
+        log.error(
+            "archive file %s unreadable (%s): %s not shown", archived.file_key, exc, archived.month
+        )
         return None
     # The unit id is the second column: find its line without parsing the others.
-    line = re.search(rb"^[0-9]+,%d,[^\r\n]*" % unit_id, gzip.decompress(data), re.MULTILINE)
+    line = re.search(rb"^[0-9]+,%d,[^\r\n]*" % unit_id, text, re.MULTILINE)
     return _bill(next(csv.reader([line.group().decode("utf-8")]))) if line else None
 
 

@@ -156,8 +156,11 @@ def test_archive_file_is_one_gzip_ordered_by_unit_and_restores_identical_bills(w
 
 
 @pytest.mark.django_db
-def test_ledger_survives_a_missing_archive_file(world, bills, login):
+@pytest.mark.parametrize("replacement", [None, b"\xd7\xff not the file that was written"])
+def test_ledger_survives_a_missing_or_replaced_archive_file(world, bills, login, replacement):
     result = archive.archive_month(OLD)
     default_storage.delete(result.file_key)
+    if replacement is not None:
+        default_storage.save(result.file_key, __import__("io").BytesIO(replacement))
     rows, archived = _ledger(login(world.head), bills[0].unit)
     assert [r["month"] for r in rows] == [OLDER, NEW] and archived == [False, False]
