@@ -48,15 +48,17 @@ STATUS_LABELS = {
 def _decorate(units: Any) -> None:
     # Display values computed once per row in Python: the list template then only prints
     # plain attributes (template lookups and filters dominate render time at 100+ rows).
+    # Labels translated once per page, not once per row (lazy strings cost a lookup each).
     detail = reverse("units:detail", args=[0])[:-2]
-    categories = dict(SizeCategory.choices)
+    categories = {value: str(label) for value, label in SizeCategory.choices}
+    bill_labels = {key: str(label) for key, label in STATUS_LABELS.items()}
     for u in units:
         has_bill = getattr(u, "cur_psid", None) is not None
         status = getattr(u, "cur_status", None)
         u.url = f"{detail}{u.pk}/"
         u.category_label = categories.get(u.category, "")
         u.bill_key = selectors.status_key(status, True) if has_bill else "nobill"
-        u.bill_label = STATUS_LABELS[u.bill_key]
+        u.bill_label = bill_labels[u.bill_key]
         arrears = getattr(u, "cur_arrears", 0)
         u.due_text = f"{(u.cur_fee or 0) + arrears:,}" if has_bill else ""
         u.arrears_text = f"{arrears:,}"
