@@ -36,7 +36,7 @@ from suthra.stats.models import (
     UnitFlowStat,
     UnitStat,
 )
-from suthra.units.models import BusinessType, SizeCategory
+from suthra.units.models import BusinessType, SizeCategory, SurveyUnit
 
 
 @dataclass
@@ -265,21 +265,64 @@ def aging(actor: Any, data: QueryDict) -> Result:
     return Result([table], filters, period, place, {"group": group})
 
 
+# How many of the month's top bills a scoped defaulters report looks through before it falls
+# back to joining every bill of the month to its unit.
+CANDIDATES = 2000
+
+
+def _top_owed(actor: Any, place: Place, month: dt.date, limit: int) -> list[int]:
+    """The PSIDs of the ``limit`` unpaid bills of ``month`` that owe most, in the actor's area.
+
+    A top-N sort of the month's bills alone (no join: 300 k units joined before the LIMIT
+    doubled the time). For a smaller area, the month's top ``CANDIDATES`` first: those in the
+    area are the answer when there are enough of them, since every other bill of the area owes
+    less; otherwise the area's bills are sorted (exact, slower).
+    """
+    owed = Greatest(F("monthly_fee") + F("arrears") - F("paid_amount"), Value(0))
+    ranked = (
+        Bill.objects.filter(month=month)
+        .exclude(status=BillStatus.PAID)
+        .annotate(owed=owed)
+        .order_by("-owed", "psid")
+    )
+    area = place.filter_kwargs("unit__uc")
+    ids = scope.uc_ids(actor)
+    if ids is None and not area:
+        return list(ranked.values_list("psid", flat=True)[:limit])
+    if place.uc is None:
+        k = max(CANDIDATES, limit)
+        candidates = list(ranked.values_list("psid", "unit_id")[:k])
+        # Where the candidates' units are, by primary key; the area is checked here (a filter on
+        # the UC next to 2,000 ids made PostgreSQL walk the UC's units instead).
+        inside = {
+            unit_id
+            for unit_id, uc_id, city_id in SurveyUnit.objects.filter(
+                id__in=sorted({u for _, u in candidates})
+            ).values_list("id", "uc_id", "uc__city_id")
+            if (ids is None or uc_id in ids) and (place.city is None or city_id == place.city.id)
+        }
+        top = [psid for psid, unit_id in candidates if unit_id in inside][:limit]
+        if len(top) == limit or len(candidates) < k:
+            return top
+    return list(
+        scope.scoped(actor, ranked, "unit__uc")
+        .filter(**area)
+        .values_list("psid", flat=True)[:limit]
+    )
+
+
 def defaulters(actor: Any, data: QueryDict) -> Result:
     """The bills of one month with the most still owed (fee + arrears − paid)."""
     place = place_param(actor, data)
     period = _period(actor, data, place)
     limit = int_param(data.get("limit"), name="limit", default=50, minimum=1, maximum=500) or 50
-    qs = (
-        scope.scoped(actor, Bill.objects.all(), "unit__uc")
-        .filter(month=period.month, **place.filter_kwargs("unit__uc"))
-        .exclude(status=BillStatus.PAID)
-        .annotate(owed=Greatest(F("monthly_fee") + F("arrears") - F("paid_amount"), Value(0)))
-        .select_related("unit__uc__city", "unit__business_type")
-        .order_by("-owed", "psid")[:limit]
+    top = _top_owed(actor, place, period.month, limit)
+    bills = Bill.objects.filter(psid__in=top).select_related(
+        "unit__uc__city", "unit__business_type"
     )
+    by_psid = {b.psid: b for b in bills}
     rows = []
-    for b in qs:
+    for b in (by_psid[p] for p in top):
         u = b.unit
         rows.append(
             [
@@ -293,7 +336,7 @@ def defaulters(actor: Any, data: QueryDict) -> Result:
                 b.monthly_fee,
                 b.arrears,
                 round(b.arrears / b.monthly_fee, 1) if b.monthly_fee else None,
-                b.owed,
+                max(0, b.monthly_fee + b.arrears - b.paid_amount),
             ]
         )
     table = Table(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from suthra.billing.models import BillStatus
+from suthra.billing.models import Bill, BillStatus
 from suthra.core.models import AuditEvent
 from suthra.core.testing import make_bill, make_unit
 from suthra.locations.models import City, UnionCouncil
@@ -109,6 +109,39 @@ def test_top_defaulters_order_and_scope(data, login):
     assert [r[-1] for r in rows] == [65000, 2300, 1000]
     rows = get(login(data.supervisor), "defaulters", month="2025-11").context["result"]
     assert [r[-1] for r in rows.tables[0].rows] == [2300, 1000]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("candidates", [1, 2, 2000])
+def test_top_defaulters_scoped_equals_sorting_the_area(data, login, monkeypatch, candidates):
+    # Enough extra unpaid bills that the month's top candidates may miss the area.
+    for i in range(6):
+        make_bill(make_unit(data.uc_c), NOV, fee=100, arrears=10_000 + i)
+        make_bill(make_unit(data.uc_b), NOV, fee=100, arrears=50 * i)
+    monkeypatch.setattr("suthra.reports.reports.CANDIDATES", candidates)
+    cases = [
+        (data.supervisor, {}),
+        (data.head, {"city": data.uc_a.city_id}),
+        (data.head, {"uc": data.uc_b.id}),
+        (data.manager_multan, {}),
+    ]
+    for user, area in cases:
+        rows = get(login(user), "defaulters", month="2025-11", limit=3, **area)
+        got = [r[0] for r in rows.context["result"].tables[0].rows]
+        bills = [
+            b
+            for b in Bill.objects.filter(month=NOV).exclude(status=BillStatus.PAID)
+            if b.unit.uc_id
+            in (
+                {data.uc_c.id}
+                if user == data.manager_multan
+                else {data.uc_b.id}
+                if "uc" in area
+                else {data.uc_a.id, data.uc_b.id}
+            )
+        ]
+        bills.sort(key=lambda b: (-max(0, b.amount_due - b.paid_amount), b.psid))
+        assert got == [str(b.psid) for b in bills[:3]], (user, area)
 
 
 @pytest.mark.django_db
