@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -14,6 +15,54 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def delete(self):  # type: ignore[no-untyped-def]
         raise PermissionError("Audit events are append-only")
+
+
+# Audit actions in words, for history lists (the audit log shows the code as well).
+ACTION_LABELS = {
+    "apitoken.create": _("API token created"),
+    "apitoken.revoke": _("API token revoked"),
+    "bill.bulk_status": _("Bills updated in bulk"),
+    "bill.import_change": _("Bill changed by import"),
+    "bill.payment": _("Payment recorded"),
+    "bill.payment_manual": _("Payment entered by hand"),
+    "export.download": _("Export downloaded"),
+    "export.report": _("Report exported"),
+    "export.start": _("Export started"),
+    "import.commit": _("Import saved"),
+    "login.failure": _("Failed login"),
+    "login.lockout": _("Login locked"),
+    "login.success": _("Logged in"),
+    "otp.disable": _("Two-factor turned off"),
+    "otp.enrol": _("Two-factor turned on"),
+    "otp.failure": _("Wrong two-factor code"),
+    "password.change": _("Password changed"),
+    "payment_exception.resolve": _("Payment exception closed"),
+    "session.timeout": _("Logged out (inactive)"),
+    "staff.create": _("Staff member added"),
+    "staff.deactivate": _("Staff member deactivated"),
+    "staff.import": _("Staff imported"),
+    "staff.otp_reset": _("Two-factor reset"),
+    "staff.password_reset": _("Password reset"),
+    "staff.reactivate": _("Staff member reactivated"),
+    "staff.role": _("Role changed"),
+    "staff.scope": _("Area changed"),
+    "staff.sessions_end": _("Sessions ended"),
+    "staff.unlock": _("Login unlocked"),
+    "ticket.comment": _("Comment added"),
+    "ticket.decide": _("Ticket decided"),
+    "ticket.escalate": _("Ticket escalated"),
+    "ticket.raise": _("Ticket raised"),
+    "unit.activate": _("Unit activated"),
+    "unit.billing": _("Billing details changed"),
+    "unit.deactivate": _("Unit deactivated"),
+    "unit.import_create": _("Unit added by import"),
+    "unit.import_update": _("Unit changed by import"),
+    "unit.photo_move": _("Photo moved"),
+    "unit.update": _("Unit changed"),
+    "visit.create": _("Visit recorded"),
+    "visit.decide": _("Visit decided"),
+    "visit.record": _("Visit recorded"),
+}
 
 
 class AuditEvent(models.Model):
@@ -62,3 +111,8 @@ class AuditEvent(models.Model):
             else:
                 rows.append((str(key), value, None, False))
         return rows
+
+    @property
+    def action_label(self) -> str:
+        """The action in the reader's language (the code when it has no label)."""
+        return str(ACTION_LABELS.get(self.action, self.action))
