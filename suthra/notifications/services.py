@@ -13,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from suthra.notifications.models import Notification
 
@@ -35,10 +36,25 @@ def _deliver(notes: list[tuple[int, str, str]], sms: list[tuple[str, str]]) -> N
             logger.exception("could not enqueue SMS")
 
 
+def _in_language_of(person: Any, text: str | Promise) -> str:
+    """Lazy text (``gettext_lazy``, ``format_lazy``) in the recipient's language; plain as is."""
+    if not isinstance(text, Promise):
+        return text
+    with translation.override(getattr(person, "language", "") or settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def notify(
-    *, recipients: Iterable[Any], kind: str, title: str, url: str = "", body: str = ""
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    title: str | Promise,
+    url: str = "",
+    body: str | Promise = "",
 ) -> int:
     """Notify staff members. ``kind`` e.g. "ticket.decided", "import.finished". Returns count.
+
+    A lazy ``title`` or ``body`` is stored in each recipient's own language.
 
     Any service may call it (inside its transaction). Inactive and duplicate recipients are
     skipped. Email goes to recipients with an address; SMS to those with a mobile when ``kind``
@@ -55,7 +71,13 @@ def notify(
         return 0
     rows = Notification.objects.bulk_create(
         [
-            Notification(recipient=person, kind=kind, title=title[:200], body=body[:2000], url=url)
+            Notification(
+                recipient=person,
+                kind=kind,
+                title=_in_language_of(person, title)[:200],
+                body=_in_language_of(person, body)[:2000],
+                url=url,
+            )
             for person in people
         ]
     )
@@ -63,16 +85,20 @@ def notify(
     if any(row.pk is None for row in rows):  # pragma: no cover
         rows = list(
             Notification.objects.filter(
-                recipient__in=people, kind=kind, title=title[:200]
+                recipient__in=people, kind=kind, title__in={row.title for row in rows}
             ).order_by("-id")[: len(people)]
         )
     emails = [
-        (row.pk, person.email, title)
+        (row.pk, person.email, row.title)
         for row, person in zip(rows, people, strict=False)
         if person.email
     ]
     sms_kinds = set(getattr(settings, "SMS_NOTIFY_KINDS", ()))
-    texts = [(person.mobile, title) for person in people if kind in sms_kinds and person.mobile]
+    texts = [
+        (person.mobile, row.title)
+        for row, person in zip(rows, people, strict=False)
+        if kind in sms_kinds and person.mobile
+    ]
     if emails or texts:
         transaction.on_commit(lambda: _deliver(emails, texts))
     return len(people)

@@ -12,9 +12,10 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import default_task_backend, task
 
+from suthra.core.context_processors import site_name
 from suthra.notifications.models import Notification
 from suthra.notifications.sms import get_sms_backend
 
@@ -44,9 +45,11 @@ def send_notification_email(notification_id: int, attempt: int = 1) -> str:
     if note.url:
         base = getattr(settings, "SITE_URL", "").rstrip("/")
         text = f"{text}\n\n{base}{note.url}"
+    with translation.override(note.recipient.language or settings.LANGUAGE_CODE):
+        subject = f"[{site_name()}] {note.title}"
     try:
         send_mail(
-            subject=f"[{settings.SITE_NAME}] {note.title}",
+            subject=subject,
             message=text,
             from_email=None,
             recipient_list=[note.recipient.email],
