@@ -62,8 +62,9 @@ def server_env(url: str, static: Path) -> dict[str, str]:
     return env
 
 
-def rss_mb(pids: list[int]) -> float:
-    """Resident memory of the processes and all their children (gunicorn workers)."""
+def rss_mb(pids: list[int], each: dict[int, float] | None = None) -> float:
+    """Resident memory of the processes and all their children (gunicorn workers); ``each``
+    receives every process's own figure."""
     seen: set[int] = set()
     todo = list(pids)
     total = 0
@@ -77,6 +78,8 @@ def rss_mb(pids: list[int]) -> float:
                 for line in status:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
+                        if each is not None:
+                            each[pid] = int(line.split()[1]) / 1024
             with open(f"/proc/{pid}/task/{pid}/children") as children:
                 todo += [int(c) for c in children.read().split()]
         except OSError:
@@ -90,11 +93,14 @@ class Sampler(threading.Thread):
         self.pids = pids
         self.peak = 0.0
         self.last = 0.0
+        self.each: dict[int, float] = {}
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            self.last = rss_mb(self.pids)
+            each: dict[int, float] = {}
+            self.last = rss_mb(self.pids, each)
+            self.each = each
             self.peak = max(self.peak, self.last)
             time.sleep(0.5)
 
@@ -255,7 +261,8 @@ def render(results: dict[str, Any]) -> str:
         "",
         f"Peak memory of all app processes (gunicorn master and workers, db_worker): "
         f"**{results['peak_mb']:,.0f} MB** peak, {results['end_mb']:,.0f} MB at the end "
-        "(goal ≤ 512 MB); the import (a worker's job, here its own process at the worker's "
+        f"(goal ≤ 512 MB; each process at the end: {results.get('each_mb')} MB); "
+        "the import (a worker's job, here its own process at the worker's "
         "priority) is not included"
         + (
             f": it peaked at {results['import_peak_mb']:,.0f} MB by itself."
@@ -401,6 +408,7 @@ def main() -> None:
         results["peak_mb"] = sampler.peak
         results["end_mb"] = sampler.last
         results["import_peak_mb"] = import_sampler.peak
+        results["each_mb"] = sorted(round(v) for v in sampler.each.values())
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
