@@ -14,7 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
@@ -100,7 +102,12 @@ def ticket_raise(
         notify(
             recipients=handlers_for(unit=unit, level=EscalationLevel.SUPERVISOR),
             kind="ticket.raised",
-            title=f"New ticket #{ticket.pk}: {ticket.get_type_display()} ({unit.survey_id})",
+            title=format_lazy(
+                gettext_lazy("New ticket #{id}: {type} ({unit})"),
+                id=ticket.pk,
+                type=TicketType(type).label,
+                unit=unit.survey_id,
+            ),
             url=_ticket_url(ticket),
             body=description[:300],
         )
@@ -126,7 +133,7 @@ def ticket_comment(*, actor: Staff, ticket: Ticket, body: str) -> TicketComment:
         notify(
             recipients=others,
             kind="ticket.comment",
-            title=f"New comment on ticket #{ticket.pk}",
+            title=format_lazy(gettext_lazy("New comment on ticket #{id}"), id=ticket.pk),
             url=_ticket_url(ticket),
             body=body[:300],
         )
@@ -230,7 +237,12 @@ def ticket_decide(*, actor: Staff, ticket: Ticket, approve: bool, reason: str) -
         notify(
             recipients=[locked.reported_by] if locked.reported_by_id != actor.pk else [],
             kind="ticket.decided",
-            title=f"Ticket #{locked.pk} {locked.get_status_display().lower()}",
+            title=format_lazy(
+                gettext_lazy("Ticket #{id} approved")
+                if locked.status == TicketStatus.APPROVED
+                else gettext_lazy("Ticket #{id} rejected"),
+                id=locked.pk,
+            ),
             url=_ticket_url(locked),
             body=reason[:300],
         )
@@ -288,8 +300,12 @@ def tickets_escalate(*, now: dt.datetime | None = None) -> int:
             notify(
                 recipients=handlers_for(unit=ticket.unit, level=ticket.escalation_level),
                 kind="ticket.escalated",
-                title=f"Ticket #{ticket.pk} escalated to you: {ticket.get_type_display()} "
-                f"({ticket.unit.survey_id})",
+                title=format_lazy(
+                    gettext_lazy("Ticket #{id} escalated to you: {type} ({unit})"),
+                    id=ticket.pk,
+                    type=TicketType(ticket.type).label,
+                    unit=ticket.unit.survey_id,
+                ),
                 url=_ticket_url(ticket),
                 body=ticket.description[:300],
             )
