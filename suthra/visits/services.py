@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
@@ -185,10 +187,15 @@ def visit_decide(
             changes={"status": ["PENDING", locked.status], "reason": reason},
         )
         word = "approved" if approve else "rejected"
+        title = (
+            gettext_lazy("Your visit to {unit} was approved")
+            if approve
+            else gettext_lazy("Your visit to {unit} was rejected")
+        )
         notify(
             recipients=[locked.staff] if locked.staff_id != actor.pk else [],
             kind=f"visit.{word}",
-            title=f"Your visit to {locked.unit.survey_id} was {word}",
+            title=format_lazy(title, unit=locked.unit.survey_id),
             url=reverse("visits:detail", args=[locked.pk]),
             body=reason[:300],
         )
