@@ -17,7 +17,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.core.audit import audit_record
 from suthra.imports import registry
@@ -312,9 +314,14 @@ def _notify(batch: ImportBatch) -> None:
     notify(
         recipients=[batch.created_by],
         kind="import.finished",
-        title=(
-            f"Import #{batch.pk} finished: {counts.get('new', 0)} new, "
-            f"{counts.get('changed', 0)} changed, {counts.get('rejected', 0)} rejected"
+        title=format_lazy(
+            gettext_lazy(
+                "Import #{id} finished: {new} new, {changed} changed, {rejected} rejected"
+            ),
+            id=batch.pk,
+            new=counts.get("new", 0),
+            changed=counts.get("changed", 0),
+            rejected=counts.get("rejected", 0),
         ),
         url=reverse("imports:detail", kwargs={"pk": batch.pk}),
     )
@@ -324,7 +331,11 @@ def _notify(batch: ImportBatch) -> None:
         notify(
             recipients=[batch.created_by],
             kind="payments.exceptions",
-            title=f"{waiting} payment exception(s) from import #{batch.pk} are waiting",
+            title=format_lazy(
+                gettext_lazy("{n} payment exception(s) from import #{id} are waiting"),
+                n=waiting,
+                id=batch.pk,
+            ),
             url=reverse("billing:exceptions"),
         )
 
