@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from suthra.accounts.scope import get_or_404, scoped, uc_ids
 from suthra.billing.archive import archived_bills
@@ -78,18 +78,32 @@ def payments_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
     return qs
 
 
+def payment_rows(qs: QuerySet[Bill]) -> QuerySet[Bill]:
+    """A page of payments: the bills alone in the page query, their units (with UC and city)
+    in one more query. Ordered by paid date, the page is a top-N sort of the period's payments;
+    joining every one of them to its unit before the LIMIT cost a third of the page."""
+    return qs.prefetch_related(
+        Prefetch("unit", queryset=SurveyUnit.objects.select_related("uc", "uc__city"))
+    )
+
+
 def collection(qs: QuerySet[Bill]) -> dict[str, Any]:
-    """Collection per day and per channel, and the total, of a payments query."""
-    per_day = list(
-        qs.values("paid_on").annotate(n=Count("psid"), total=Sum("paid_amount")).order_by("paid_on")
-    )
-    per_channel = list(
-        qs.values("channel").annotate(n=Count("psid"), total=Sum("paid_amount")).order_by("-total")
-    )
+    """Collection per day and per channel, and the total, of a payments query: one grouped
+    query (per day × channel, a few hundred rows) instead of one scan per breakdown."""
+    days: dict[Any, dict[str, Any]] = {}
+    channels: dict[int, dict[str, Any]] = {}
+    grouped = qs.values("paid_on", "channel").annotate(n=Count("psid"), total=Sum("paid_amount"))
+    for row in grouped.order_by():
+        for key, field, out in (("paid_on", "paid_on", days), ("channel", "channel", channels)):
+            entry = out.setdefault(row[key], {field: row[key], "n": 0, "total": 0})
+            entry["n"] += row["n"]
+            entry["total"] += row["total"] or 0
+    per_day = [days[d] for d in sorted(days)]
+    per_channel = sorted(channels.values(), key=lambda c: -c["total"])
     return {
         "per_day": per_day,
         "per_channel": per_channel,
-        "total": sum(d["total"] or 0 for d in per_day),
+        "total": sum(d["total"] for d in per_day),
         "count": sum(d["n"] for d in per_day),
     }
 

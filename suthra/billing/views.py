@@ -166,7 +166,9 @@ def payments(request: HttpRequest) -> HttpResponse:
     form = PaymentFilterForm(data)
     filters = form.clean_or_400()
     qs = selectors.payments_query(actor=request.user, filters=filters)
-    page = paginate(request, selectors.bill_rows(qs), keys=["-paid_on", "-psid"], default_size=50)
+    page = paginate(
+        request, selectors.payment_rows(qs), keys=["-paid_on", "-psid"], default_size=50
+    )
     summary = selectors.collection(qs)
     channels = dict(PaymentChannel.choices)
     for row in summary["per_channel"]:

@@ -150,25 +150,45 @@ def _visit_counts(actor: Any, place: Place, today: dt.date) -> dict:
     )
 
 
-def dashboard(actor: Any, place: Place, period: Period, *, by_uc: bool) -> dict[str, Any]:
-    """Everything the dashboard shows, from about eight small queries. ``by_uc``: break the
-    month down by UC (one city in view) rather than by city. Any logged-in staff."""
+def month_rows(actor: Any, place: Place) -> list[dict[str, Any]]:
+    """Sums per month × status × aging bucket of the actor's summaries: a few hundred rows that
+    answer the trend, the status mix, the aging chart and the latest month in one query."""
+    return list(
+        monthly_stats(actor, place).values("month", "status", "aging").annotate(**SUMS).order_by()
+    )
+
+
+def latest_of(rows: Iterable[Mapping[str, Any]]) -> dt.date | None:
+    return max((row["month"] for row in rows), default=None)
+
+
+def dashboard(
+    actor: Any,
+    place: Place,
+    period: Period,
+    *,
+    by_uc: bool,
+    rows: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Everything the dashboard shows, from a handful of small queries. ``by_uc``: break the
+    month down by UC (one city in view) rather than by city; ``rows``: ``month_rows`` when the
+    caller already has them. Any logged-in staff."""
     stats = monthly_stats(actor, place)
-    # 1. Per month × status over the range and the KPI month with its previous month.
+    # 1. Per month × status × aging: the range, the KPI month and its previous month.
     first = min(period.start, period.previous)
     last = max(period.end, period.month)
     by_month: dict[dt.date, Totals] = {}
     status_mix: dict[int, int] = {s: 0 for s in BillStatus.values}
-    rows: Iterable[Mapping[str, Any]] = (
-        stats.filter(month__gte=first, month__lte=last)
-        .values("month", "status")
-        .annotate(**SUMS)
-        .order_by()
-    )
-    for row in rows:
+    aging = {a: {"bills": 0, "arrears": 0} for a in Aging.values if a != Aging.NONE}
+    for row in month_rows(actor, place) if rows is None else rows:
+        if not first <= row["month"] <= last:
+            continue
         by_month.setdefault(row["month"], Totals()).add(row)
         if row["month"] == period.month:
             status_mix[row["status"]] += row["t_bills"] or 0
+            if row["aging"] != Aging.NONE:
+                aging[row["aging"]]["bills"] += row["t_bills"] or 0
+                aging[row["aging"]]["arrears"] += row["t_arrears"] or 0
     cur = by_month.get(period.month, Totals())
     prev = by_month.get(period.previous, Totals())
     trend = [(m, by_month.get(m, Totals())) for m in period.months]
@@ -184,17 +204,7 @@ def dashboard(actor: Any, place: Place, period: Period, *, by_uc: bool) -> dict[
     ):
         breakdown.setdefault(row[group], (row[label], Totals()))[1].add(row)
 
-    # 3. Arrears aging of the KPI month.
-    aging = {a: {"bills": 0, "arrears": 0} for a in Aging.values if a != Aging.NONE}
-    for age_row in (
-        stats.filter(month=period.month, aging__gt=Aging.NONE)
-        .values("aging")
-        .annotate(n=Sum("bills"), amount=Sum("arrears"))
-        .order_by()
-    ):
-        aging[age_row["aging"]] = {"bills": age_row["n"] or 0, "arrears": age_row["amount"] or 0}
-
-    # 4. Units, tickets and visits.
+    # 3. Units, tickets and visits.
     units = (
         scope.scoped(actor, UnitStat.objects.all(), "uc")
         .filter(**place.filter_kwargs("uc"))
@@ -305,4 +315,13 @@ def activity(actor: Any, limit: int = 10) -> list[Any]:
     return list(activity_for(actor, limit=limit))
 
 
-__all__ = ["dashboard", "chart_data", "recent_imports", "activity", "latest_month", "month_add"]
+__all__ = [
+    "dashboard",
+    "chart_data",
+    "recent_imports",
+    "activity",
+    "latest_month",
+    "latest_of",
+    "month_rows",
+    "month_add",
+]

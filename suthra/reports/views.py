@@ -33,10 +33,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     actor = request.user
     place = place_param(actor, request.GET)
     ucs = list(scope.visible_ucs(actor))
-    default = selectors.latest_month(actor, place) or this_month()
-    period = period_param(request.GET, default_month=default)
+    rows = selectors.month_rows(actor, place)
+    period = period_param(request.GET, default_month=selectors.latest_of(rows) or this_month())
     cities = {u.city_id: u.city for u in ucs}
-    data = selectors.dashboard(actor, place, period, by_uc=len(cities) <= 1)
+    data = selectors.dashboard(actor, place, period, by_uc=len(cities) <= 1, rows=rows)
     return render_page(
         request,
         "reports/dashboard.html",
