@@ -34,7 +34,7 @@ from xml.sax.saxutils import quoteattr
 from django.conf import settings
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -292,10 +292,15 @@ def _pdf_text(value: Any) -> str:
     return str(value)
 
 
-def _pdf_grid(pdf: Any, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _pdf_grid(
+    pdf: Any, header: Sequence[str], rows: Sequence[Sequence[Any]], *, rtl: bool = False
+) -> None:
     """A table of one-line cells (fpdf2's own table lays out every cell as a paragraph, ~20×
     slower). Column widths follow the longest text; numbers are right-aligned; the header is
-    repeated on each new page."""
+    repeated on each new page. ``rtl``: the first column on the right, text right-aligned."""
+    if rtl:
+        header = list(header)[::-1]
+        rows = [list(r)[::-1] for r in rows]
     texts = [[_pdf_text(v) for v in row] for row in rows]
     numeric = [
         all(isinstance(r[i], int | float) or r[i] is None for r in rows if i < len(r))
@@ -314,7 +319,7 @@ def _pdf_grid(pdf: Any, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
         pdf.set_font("sans", "B", 8)
         pdf.set_fill_color(230, 240, 235)
         for w, h in zip(widths, header, strict=False):
-            pdf.cell(w, 6, str(h), border="B", fill=True)
+            pdf.cell(w, 6, str(h), border="B", fill=True, align="R" if rtl else "L")
         pdf.ln(6)
         pdf.set_font("sans", "", 8)
 
@@ -326,7 +331,7 @@ def _pdf_grid(pdf: Any, header: Sequence[str], rows: Sequence[Sequence[Any]]) ->
         for i, (w, t) in enumerate(zip(widths, row, strict=False)):
             while t and pdf.get_string_width(t) > w - 1:
                 t = t[:-2] + "…"
-            pdf.cell(w, 5, t, border="B", align="R" if numeric[i] else "L")
+            pdf.cell(w, 5, t, border="B", align="R" if numeric[i] or rtl else "L")
         pdf.ln(5)
 
 
@@ -356,6 +361,9 @@ def pdf_bytes(
     texts = [title, user, str(PROGRAMME), _("Filters: %(filters)s"), *(v for _k, v in filters)]
     texts += [str(v) for _s, h, rs in loaded for v in [*h, *(c for r in rs for c in r)]]
     shaping = any(_ARABIC.search(t) for t in texts if t)
+    # An Urdu reader gets the page laid out from the right.
+    rtl = translation.get_language_bidi()
+    align = "R" if rtl else "L"
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(title)
     pdf.set_author(user or str(PROGRAMME))
@@ -369,32 +377,38 @@ def pdf_bytes(
     pdf.add_page()
     pdf.set_font("sans", "B", 9)
     pdf.set_text_color(11, 110, 79)
-    pdf.cell(0, 5, str(PROGRAMME), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, str(PROGRAMME), new_x="LMARGIN", new_y="NEXT", align=align)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("sans", "B", 15)
-    pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT", align=align)
     pdf.set_font("sans", "", 9)
     used = "; ".join(f"{k}: {v}" for k, v in filters) or _("none")
     pdf.multi_cell(
-        0, 5, _("Filters: %(filters)s") % {"filters": used}, new_x="LMARGIN", new_y="NEXT"
+        0,
+        5,
+        _("Filters: %(filters)s") % {"filters": used},
+        new_x="LMARGIN",
+        new_y="NEXT",
+        align=align,
     )
     generated = _("Generated %(when)s PKT by %(user)s") % {
         "when": f"{when:%Y-%m-%d %H:%M}",
         "user": user or "—",
     }
-    pdf.cell(0, 5, generated, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, generated, new_x="LMARGIN", new_y="NEXT", align=align)
     for subtitle, header, rows in loaded:
         pdf.ln(3)
         if subtitle:
             pdf.set_font("sans", "B", 11)
-            pdf.cell(0, 7, subtitle, new_x="LMARGIN", new_y="NEXT")
-        _pdf_grid(pdf, header, rows[:max_rows])
+            pdf.cell(0, 7, subtitle, new_x="LMARGIN", new_y="NEXT", align=align)
+        _pdf_grid(pdf, header, rows[:max_rows], rtl=rtl)
         if len(rows) > max_rows:
             pdf.cell(
                 0,
                 5,
                 _("Only the first %(n)s rows are shown; use CSV or XLSX for all.")
                 % {"n": f"{max_rows:,}"},
+                align=align,
             )
             pdf.ln(5)
     return bytes(pdf.output())
