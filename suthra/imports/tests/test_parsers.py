@@ -189,3 +189,20 @@ def test_error_report_neutralises_formulas():
     text = report.decode("utf-8-sig")
     assert text.splitlines()[0] == "row,column,value,reason"
     assert "'=HYPERLINK" in text and "'-1" in text and "'+x" in text
+
+
+def test_csv_rows_are_read_again_from_the_text_with_their_record_numbers():
+    data = b'psid,bill_month,consumer name\n\n1,Nov-2025,"two\nlines"\n,,\n2,Dec-2025,x\n'
+    table = read_table(data, spec=SPEC)
+    assert len(table.rows) == 2 and table.rows
+    expected = [(3, ["1", "Nov-2025", "two\nlines"]), (5, ["2", "Dec-2025", "x"])]
+    assert list(table.rows) == expected and list(table.rows) == expected  # iterated twice
+    assert table.rows[1] == expected[1]
+
+
+def test_malformed_csv_and_too_many_rows_fail_before_any_row_is_parsed(monkeypatch):
+    with pytest.raises(ParseError, match="malformed"):
+        read_table(b"psid,bill_month\n1," + b"x" * 200_000 + b"\n", spec=SPEC)
+    monkeypatch.setattr(parsers, "MAX_ROWS", 2)
+    with pytest.raises(ParseError, match="more than 2 rows"):
+        read_table(b"psid,bill_month\n1,a\n2,b\n3,c\n", spec=SPEC)
