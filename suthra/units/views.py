@@ -99,8 +99,12 @@ def browse(request: HttpRequest) -> HttpResponse:
         ctx.update(mode="browse", browsing=True, month=month)
     else:
         return render_page(request, "units/browse.html", {**ctx, "mode": "pick"})
-    # A search counts at most 101 matches (a common name has thousands: "about N" then).
+    # A search counts at most 101 matches (a common name has thousands: "about N" then). A
+    # whole UC (about 3,000 units) is counted exactly from the (uc, name, id) index alone;
+    # with filters at most 501 rows are read, then the planner estimates.
     exact_up_to = 100 if ctx["mode"] == "search" else 500
+    if ctx["mode"] == "browse" and not form.has_filters():
+        exact_up_to = 10_000
     ctx.update(page=page, count=count_hint(units, exact_up_to=exact_up_to))
     staff: Any = request.user
     if uc is not None and staff.at_least(Role.SUPERVISOR) and ctx["mode"] == "browse":

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from suthra.core.testing import make_bill, make_unit
-from suthra.units.models import BusinessType, SizeCategory
+from suthra.units.models import BusinessType, SizeCategory, SurveyUnit
 from suthra.units.tests.helpers import MONTH, PREV
 
 URL = reverse("units:browse")
@@ -189,3 +189,19 @@ def test_uc_options_lists_only_visible_ucs(world, login):
     assert "UC-Ravi" in text and "UC-Shalimar" not in text
     sup = login(world.supervisor).get(reverse("units:uc_options"), {"city": world.lahore.pk})
     assert re.search("UC-Shalimar", sup.content.decode())
+
+
+def test_a_whole_uc_is_counted_exactly(world, login):
+    template = make_unit(world.uc_a)
+    SurveyUnit.objects.bulk_create(
+        SurveyUnit(
+            uc=world.uc_a,
+            business_type=template.business_type,
+            category=template.category,
+            survey_id=f"SP-CNT-{i:07d}",
+            consumer_name=f"Counted {i}",
+        )
+        for i in range(600)
+    )
+    count = login(world.agent_a).get(URL, {"uc": world.uc_a.pk}).context["count"]
+    assert count.exact and count.value == 601
