@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.billing.models import BillStatus
@@ -95,7 +93,7 @@ class Kpi:
     kind: str = "number"  # "number", "money", "percent"
     # True when a rise is good news (collection), False when it is bad (arrears), None: neutral.
     up_is_good: bool | None = None
-    versus: str | Promise = gettext_lazy("previous month")
+    versus: str = field(default_factory=lambda: _("previous month"))
 
     @property
     def delta(self) -> Any:
