@@ -48,7 +48,7 @@ def bills(request: HttpRequest) -> HttpResponse:
     form = BillFilterForm(request.GET)
     filters = form.clean_or_400()
     qs = selectors.bill_query(actor=request.user, filters=filters)
-    page = paginate(request, selectors.bill_rows(qs), keys=["-psid"], default_size=50)
+    page = paginate(request, selectors.bill_page_rows(qs), keys=["-psid"], default_size=50)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render_page(
