@@ -20,6 +20,11 @@ DJANGO_STRINGS = [
         "fields may be case-sensitive."
     ),
     gettext_noop("This account is inactive."),
+    # django.contrib.auth.validators (the staff form's username)
+    gettext_noop(
+        "Enter a valid username. This value may contain only letters, "
+        "numbers, and @/./+/-/_ characters."
+    ),
     # django.contrib.auth.password_validation
     gettext_noop("The password is too similar to the %(verbose_name)s."),
     gettext_noop("Your password can’t be too similar to your other personal information."),

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import BadRequest
+from django.utils.translation import gettext as _
 
 
 def int_param(
@@ -21,11 +22,11 @@ def int_param(
     try:
         value = int(raw)
     except ValueError as exc:
-        raise BadRequest(f"{name} must be a whole number") from exc
+        raise BadRequest(_("%(name)s must be a whole number") % {"name": name}) from exc
     if minimum is not None and value < minimum:
-        raise BadRequest(f"{name} must be at least {minimum}")
+        raise BadRequest(_("%(name)s must be at least %(n)s") % {"name": name, "n": minimum})
     if maximum is not None and value > maximum:
-        raise BadRequest(f"{name} must be at most {maximum}")
+        raise BadRequest(_("%(name)s must be at most %(n)s") % {"name": name, "n": maximum})
     return value
 
 
@@ -36,7 +37,10 @@ def choice_param(
         return default
     allowed_set = set(allowed)
     if raw not in allowed_set:
-        raise BadRequest(f"{name} must be one of: {', '.join(sorted(allowed_set))}")
+        raise BadRequest(
+            _("%(name)s must be one of: %(values)s")
+            % {"name": name, "values": ", ".join(sorted(allowed_set))}
+        )
     return raw
 
 
@@ -46,7 +50,7 @@ def date_param(raw: str | None, *, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError as exc:
-        raise BadRequest(f"{name} must be a date like 2025-11-30") from exc
+        raise BadRequest(_("%(name)s must be a date like 2025-11-30") % {"name": name}) from exc
 
 
 def month_param(raw: str | None, *, name: str) -> dt.date | None:
@@ -57,4 +61,4 @@ def month_param(raw: str | None, *, name: str) -> dt.date | None:
         year, month = raw.split("-")
         return dt.date(int(year), int(month), 1)
     except ValueError as exc:
-        raise BadRequest(f"{name} must be a month like 2025-11") from exc
+        raise BadRequest(_("%(name)s must be a month like 2025-11") % {"name": name}) from exc
