@@ -107,6 +107,7 @@ class PaymentForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=PaymentChannel.NONE,  # type: ignore[arg-type]
+        label=_("Channel"),
     )
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
     seen = forms.CharField(widget=forms.HiddenInput)
@@ -119,15 +120,19 @@ class PaymentForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    ACTIONS = [("paid", "Mark PAID (paid in full)"), ("unpaid", "Mark UNPAID (clear payment)")]
+    ACTIONS = [
+        ("paid", _("Mark PAID (paid in full)")),
+        ("unpaid", _("Mark UNPAID (clear payment)")),
+    ]
 
-    action = forms.ChoiceField(choices=ACTIONS)
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
     paid_on = forms.DateField(required=False, widget=DateInput, label=_("Paid date"))
     channel = forms.TypedChoiceField(
         choices=[(v, label) for v, label in PaymentChannel.choices if v],
         coerce=int,
         required=False,
         empty_value=PaymentChannel.BANK_COUNTER,  # type: ignore[arg-type]
+        label=_("Channel"),
     )
     reason = forms.CharField(max_length=255, label=_("Reason (required)"))
     expected = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
