@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
 _SEPARATORS = re.compile(r"[\s\-().]")
 _NORMAL = re.compile(r"03\d{9}")
 
@@ -29,9 +31,9 @@ def normalise_mobile(raw: str) -> str:
     if text.startswith("+"):
         text = text[1:]
         if not text.startswith("92"):
-            raise InvalidMobile("Only Pakistani numbers (+92) are accepted.")
+            raise InvalidMobile(_("Only Pakistani numbers (+92) are accepted."))
     if not text.isdigit():
-        raise InvalidMobile("A mobile number has only digits, spaces, dashes and a leading +.")
+        raise InvalidMobile(_("A mobile number has only digits, spaces, dashes and a leading +."))
     if text.startswith("0092"):
         text = text[4:]
     elif text.startswith("92") and len(text) == 12:
@@ -39,7 +41,7 @@ def normalise_mobile(raw: str) -> str:
     if len(text) == 10 and text.startswith("3"):
         text = "0" + text
     if not _NORMAL.fullmatch(text):
-        raise InvalidMobile("A mobile number looks like 03XX-XXXXXXX or +92 3XX XXXXXXX.")
+        raise InvalidMobile(_("A mobile number looks like 03XX-XXXXXXX or +92 3XX XXXXXXX."))
     return text
 
 
