@@ -52,6 +52,41 @@ def bill_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
     return qs
 
 
+# Filters of the bill query that the month × UC × status summaries can count.
+SUMMARY_FILTERS = {"month_from", "month_to", "status", "uc", "city"}
+
+
+def summary_countable(filters: dict[str, Any]) -> bool:
+    return all(v in (None, "", []) for k, v in filters.items() if k not in SUMMARY_FILTERS)
+
+
+def bill_count_estimate(*, actor: Any, filters: dict[str, Any]) -> int | None:
+    """How many bills ``bill_query`` finds, added up from the bill summaries (suthra/stats,
+    kept equal to the bills by every service that writes them) instead of counting millions of
+    rows — or None when a filter (amounts, paid dates, PSIDs) is beyond the summaries.
+    Archived months have summaries but no bills here, so they are left out."""
+    from suthra.billing.models import ArchivedMonth
+    from suthra.stats.models import MonthlyStat
+
+    if not summary_countable(filters):
+        return None
+    f = filters
+    qs = scoped(actor, MonthlyStat.objects.all(), "uc").exclude(
+        month__in=ArchivedMonth.objects.filter(state=ArchivedMonth.State.ARCHIVED).values("month")
+    )
+    if f.get("month_from"):
+        qs = qs.filter(month__gte=f["month_from"])
+    if f.get("month_to"):
+        qs = qs.filter(month__lte=f["month_to"])
+    if f.get("status") not in (None, ""):
+        qs = qs.filter(status=int(f["status"]))
+    if f.get("uc"):
+        qs = qs.filter(uc_id=f["uc"])
+    elif f.get("city"):
+        qs = qs.filter(uc__city_id=f["city"])
+    return int(qs.aggregate(n=Sum("bills"))["n"] or 0)
+
+
 def bill_rows(qs: QuerySet[Bill]) -> QuerySet[Bill]:
     """What a list of bills shows: the unit, its UC and city in the same query."""
     return qs.select_related("unit", "unit__uc", "unit__uc__city")
