@@ -608,7 +608,8 @@ def _plan_bills_sql(
                 "changes_sample": _bill_changes_sample(),
                 "checks": _month_checks_sql(months),
             }
-    return Plan(counts=counts, details=details, errors=errors, work={"sql": True, **counts})
+    work = {"sql": True, "psids": (params["low"], params["high"]), **counts}
+    return Plan(counts=counts, details=details, errors=errors, work=work)
 
 
 _VERDICTS = {
@@ -769,8 +770,9 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
         " channel = s.f_channel, batch_id = %s"
         " FROM bill_plan s WHERE b.psid = s.psid AND s.verdict = %s"
         " AND b.monthly_fee = s.c_fee AND b.arrears = s.c_arrears"
-        " AND b.paid_amount = s.c_paid AND b.status = s.c_status",
-        [batch.pk, CHANGED],
+        " AND b.paid_amount = s.c_paid AND b.status = s.c_status"
+        " AND b.psid BETWEEN %s AND %s",  # read the file's part of the primary key only
+        [batch.pk, CHANGED, *plan.work["psids"]],
     )
     if updated != changed:
         raise ConcurrentChange("Bills were changed meanwhile; start the import again.")
@@ -1057,7 +1059,7 @@ def _plan_payments_sql(batch: ImportBatch, records: list[Any], errors: list[RowE
         counts=counts,
         details={"exceptions": kinds, "amount": int(amount)},
         errors=errors,
-        work={"sql": True, "applied": applied},
+        work={"sql": True, "psids": (params["low"], params["high"]), "applied": applied},
     )
 
 
@@ -1067,8 +1069,9 @@ def _apply_payments_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
     updated = _sql_count(
         "UPDATE billing_bill b SET paid_amount = s.amount, paid_on = s.paid_on,"
         " status = s.status, channel = s.channel FROM payment_plan s"
-        " WHERE s.verdict = %s AND b.psid = s.psid AND b.status = %s AND b.paid_amount = 0",
-        [PAY_APPLY, int(BillStatus.UNPAID)],
+        " WHERE s.verdict = %s AND b.psid = s.psid AND b.status = %s AND b.paid_amount = 0"
+        " AND b.psid BETWEEN %s AND %s",  # read the file's part of the primary key only
+        [PAY_APPLY, int(BillStatus.UNPAID), *plan.work["psids"]],
     )
     if updated != applied:
         raise ConcurrentChange("Bills were paid meanwhile; start the import again.")
