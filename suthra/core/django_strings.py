@@ -33,6 +33,8 @@ DJANGO_STRINGS = [
     gettext_noop("This password is entirely numeric."),
     gettext_noop("Your password can’t be entirely numeric."),
 ]
+# django.utils.timesince joins "3 hours, 5 minutes" with this (Django's Urdu drops the space).
+DJANGO_SEPARATOR = gettext_noop(", ")
 DJANGO_PLURALS = [
     ngettext_lazy(
         "This password is too short. It must contain at least %d character.",

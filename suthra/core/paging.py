@@ -69,6 +69,7 @@ from typing import Any
 from django.core.exceptions import BadRequest
 from django.db import connections, models
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext as _
 
 MIN_SIZE = 25
 MAX_SIZE = 500
@@ -138,7 +139,7 @@ def encode_cursor(keys: Sequence[str], values: Sequence[Any], direction: str) ->
 def decode_cursor(keys: Sequence[str], cursor: str) -> tuple[str, list[Any]] | None:
     """(direction, values) of a cursor; ``None`` for a cursor of another sort; 400 if garbled."""
     if len(cursor) > 2000 or not re.fullmatch(r"[A-Za-z0-9_\-]+", cursor):
-        raise BadRequest("The page cursor is not valid; go back to the first page.")
+        raise BadRequest(_("The page cursor is not valid; go back to the first page."))
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         doc = json.loads(raw)
@@ -156,7 +157,7 @@ def decode_cursor(keys: Sequence[str], cursor: str) -> tuple[str, list[Any]] | N
         InvalidOperation,
         UnicodeDecodeError,
     ) as exc:
-        raise BadRequest("The page cursor is not valid; go back to the first page.") from exc
+        raise BadRequest(_("The page cursor is not valid; go back to the first page.")) from exc
 
 
 # --- paging --------------------------------------------------------------------------------
