@@ -243,7 +243,7 @@ def bulk(request: HttpRequest, uc: int) -> HttpResponse:
     union_council = scope.uc_or_404(request.user, uc)
     filter_form = BrowseForm(request.GET)
     if not filter_form.is_valid():
-        raise BadRequest("The filters are not valid.")
+        raise BadRequest(_("The filters are not valid."))
     filters = filter_form.filters()
     month = selectors.current_month(uc=union_council)
     units = selectors.unit_browse(
