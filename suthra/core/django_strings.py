@@ -6,6 +6,15 @@ Nothing imports this module; the strings must match Django's exactly."""
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 DJANGO_STRINGS = [
+    # django.forms and django.core.validators: missing from Django's Urdu, or written there in
+    # an old spelling (ھے for ہے)
+    gettext_noop("This field is required."),
+    gettext_noop("This field cannot be blank."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("The submitted file is empty."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
     # django.contrib.auth.forms
     gettext_noop("Password"),
     gettext_noop("Password confirmation"),
@@ -36,6 +45,11 @@ DJANGO_STRINGS = [
 # django.utils.timesince joins "3 hours, 5 minutes" with this (Django's Urdu drops the space).
 DJANGO_SEPARATOR = gettext_noop(", ")
 DJANGO_PLURALS = [
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
     ngettext_lazy(
         "This password is too short. It must contain at least %d character.",
         "This password is too short. It must contain at least %d characters.",
