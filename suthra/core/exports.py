@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import models
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -242,7 +243,7 @@ def write_xlsx(
     header: Sequence[str],
     rows: Iterable[Sequence[Any]],
     *,
-    title: str = "Export",
+    title: str | Promise = "Export",
 ) -> None:
     """Write one sheet with a bold, frozen header row, streaming rows into the zip entry."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -266,7 +267,11 @@ def write_xlsx(
 
 
 def xlsx_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export"
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | Promise = "Export",
 ) -> FileResponse:
     # A zip needs seeking, so it goes through a temporary file (deleted when closed).
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
