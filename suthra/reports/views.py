@@ -94,7 +94,7 @@ def _report_view(slug: str):  # type: ignore[no-untyped-def]
         )
 
     view.__name__ = f"report_{slug}"
-    view.__doc__ = spec.description
+    view.__doc__ = spec.build.__doc__
     return view
 
 
