@@ -19,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 # A file larger than this is refused before it is read (IMPORT_MAX_BYTES in settings).
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 # An XLSX is a zip: refuse one that would inflate to more than this many times the limit.
@@ -67,7 +69,9 @@ class CsvRows:
         for _row in self:  # raises csv.Error on a malformed file
             self.count += 1
             if self.count > MAX_ROWS:
-                raise ParseError(f"The file has more than {MAX_ROWS:,} rows.")
+                raise ParseError(
+                    gettext("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"}
+                )
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """Every non-blank record, the header row first."""
@@ -123,7 +127,9 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise ParseError("The file says it is UTF-16 but is not readable as such.") from exc
+            raise ParseError(
+                gettext("The file says it is UTF-16 but is not readable as such.")
+            ) from exc
     head = data[:2000]
     # UTF-16 without a BOM: every other byte of mostly-ASCII text is a zero.
     even, odd = head[0::2].count(0), head[1::2].count(0)
@@ -133,9 +139,13 @@ def decode(data: bytes) -> tuple[str, str]:
         try:
             return data.decode(codec), codec
         except UnicodeDecodeError as exc:
-            raise ParseError("The file looks like UTF-16 but is not readable as such.") from exc
+            raise ParseError(
+                gettext("The file looks like UTF-16 but is not readable as such.")
+            ) from exc
     if b"\x00" in head:
-        raise ParseError("This is not a text (CSV) file. Upload a CSV or an Excel .xlsx file.")
+        raise ParseError(
+            gettext("This is not a text (CSV) file. Upload a CSV or an Excel .xlsx file.")
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -144,7 +154,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError as exc:
         raise ParseError(
-            "The file's text encoding is not recognised. Save it as CSV UTF-8 or as .xlsx."
+            gettext("The file's text encoding is not recognised. Save it as CSV UTF-8 or as .xlsx.")
         ) from exc
 
 
@@ -167,7 +177,8 @@ def match_headers(headers: Sequence[Any], spec: Sequence[Column]) -> tuple[dict[
             continue
         if key in columns:
             raise ParseError(
-                f"Two columns mean the same thing: '{headers[columns[key]]}' and '{header}'."
+                gettext("Two columns mean the same thing: '%(first)s' and '%(second)s'.")
+                % {"first": headers[columns[key]], "second": header}
             )
         columns[key] = index
     return columns, ignored
@@ -185,12 +196,14 @@ def _check_required(headers: Sequence[Any], columns: dict[str, int], spec: Seque
     missing = [c.title for c in spec if c.required and c.key not in columns]
     if not missing:
         return
-    found = ", ".join(str(h) for h in headers if str(h or "").strip()) or "nothing"
+    found = ", ".join(str(h) for h in headers if str(h or "").strip()) or gettext("nothing")
     hint = ""
     if len(headers) == 1 and any(s in str(headers[0]) for s in "|:"):
-        hint = " The columns seem to be separated by something other than commas."
+        hint = " " + gettext("The columns seem to be separated by something other than commas.")
     raise ParseError(
-        f"Missing column(s): {', '.join(missing)}. The header row has: {found[:300]}.{hint}"
+        gettext("Missing column(s): %(missing)s. The header row has: %(found)s.")
+        % {"missing": ", ".join(missing), "found": found[:300]}
+        + hint
     )
 
 
@@ -208,18 +221,21 @@ def _read_csv(data: bytes, spec: Sequence[Column]) -> Table:
     text = text.lstrip("\ufeff")
     first = next((line for line in text[:65536].splitlines() if line.strip()), "")
     if not first:
-        raise ParseError("The file is empty.")
+        raise ParseError(gettext("The file is empty."))
     delimiter = sniff_delimiter(first)
     try:
         rows = CsvRows(text, delimiter)
         headers = next(rows.records())[1]
     except csv.Error as exc:
-        raise ParseError(f"The CSV file is malformed: {exc}.") from exc
+        raise ParseError(gettext("The CSV file is malformed: %(error)s.") % {"error": exc}) from exc
     columns, ignored = match_headers(headers, spec)
     if len(headers) == 1 and len(spec) > 1 and len(columns) <= 1:
         raise ParseError(
-            "Only one column was found: the file must be separated by commas, semicolons or "
-            f"tabs. Header row: {first[:200]}"
+            gettext(
+                "Only one column was found: the file must be separated by commas, semicolons or "
+                "tabs. Header row: %(header)s"
+            )
+            % {"header": first[:200]}
         )
     _check_required(headers, columns, spec)
     return Table(
@@ -237,13 +253,17 @@ def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             inflated = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise ParseError("The Excel file is damaged or not an .xlsx file.") from exc
+        raise ParseError(gettext("The Excel file is damaged or not an .xlsx file.")) from exc
     if inflated > max_bytes * XLSX_INFLATE_FACTOR:
-        raise ParseError("The Excel file unpacks to too much data; split it into smaller files.")
+        raise ParseError(
+            gettext("The Excel file unpacks to too much data; split it into smaller files.")
+        )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for damaged files
-        raise ParseError(f"The Excel file cannot be read: {exc.__class__.__name__}.") from exc
+        raise ParseError(
+            gettext("The Excel file cannot be read: %(error)s.") % {"error": exc.__class__.__name__}
+        ) from exc
     try:
         best: tuple[int, Any, list[Any], int] | None = None
         for sheet in workbook.worksheets:
@@ -255,7 +275,7 @@ def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
                     best = (score, sheet, list(values), number)
                 break
         if best is None:
-            raise ParseError("The file is empty.")
+            raise ParseError(gettext("The file is empty."))
         _, sheet, headers, header_row = best
         headers = ["" if h is None else str(h) for h in headers]
         columns, ignored = match_headers(headers, spec)
@@ -270,7 +290,9 @@ def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
             # data_only=False, so they fail validation as text and are never evaluated.
             rows.append((number, list(values)))
             if len(rows) > MAX_ROWS:
-                raise ParseError(f"The file has more than {MAX_ROWS:,} rows.")
+                raise ParseError(
+                    gettext("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"}
+                )
         return Table(columns, headers, rows, encoding="xlsx", sheet=sheet.title, ignored=ignored)
     finally:
         workbook.close()
@@ -282,19 +304,23 @@ def read_table(
     """Read a CSV or XLSX file into a ``Table``; raise ``ParseError`` with a clear message."""
     if len(data) > max_bytes:
         raise ParseError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-            f"{max_bytes / 1024 / 1024:.0f} MB. Split it into smaller files."
+            gettext(
+                "The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files."
+            )
+            % {"size": f"{len(data) / 1024 / 1024:.1f}", "limit": f"{max_bytes / 1024 / 1024:.0f}"}
         )
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise ParseError("The file is empty.")
+        raise ParseError(gettext("The file is empty."))
     if data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm")):
         table = _read_xlsx(data, spec, max_bytes)
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ParseError("Old Excel .xls files are not supported: save it as .xlsx or CSV.")
+        raise ParseError(
+            gettext("Old Excel .xls files are not supported: save it as .xlsx or CSV.")
+        )
     else:
         table = _read_csv(data, spec)
     if not table.rows:
-        raise ParseError("The file has a header row but no data rows.")
+        raise ParseError(gettext("The file has a header row but no data rows."))
     return table
 
 
