@@ -212,7 +212,10 @@ def batch_preview(batch_id: int) -> None:
         _fail(batch_id, str(exc))
     except Exception as exc:
         log.exception("import %s preview failed", batch_id)
-        _fail(batch_id, f"The preview failed unexpectedly ({exc.__class__.__name__}).")
+        _fail(
+            batch_id,
+            _("The preview failed unexpectedly (%(error)s).") % {"error": exc.__class__.__name__},
+        )
 
 
 def batch_request_commit(*, actor: Any, batch: ImportBatch) -> str:
@@ -220,7 +223,7 @@ def batch_request_commit(*, actor: Any, batch: ImportBatch) -> str:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.created_by_id != actor.pk and not actor.at_least("HEAD"):
-            return "Only the person who uploaded the file can commit it."
+            return _("Only the person who uploaded the file can commit it.")
         if locked.status != Status.PREVIEW:
             return (
                 f"This import is {locked.get_status_display().lower()}; it cannot be committed now."
@@ -230,7 +233,7 @@ def batch_request_commit(*, actor: Any, batch: ImportBatch) -> str:
         locked.heartbeat_at = timezone.now()
         locked.save(update_fields=["status", "rows_done", "heartbeat_at"])
     start(locked, "commit")
-    return "Import started."
+    return _("Import started.")
 
 
 def _lock_imports() -> None:
@@ -252,7 +255,9 @@ def batch_commit(batch_id: int) -> None:
             batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
             twin = already_imported(batch.kind, batch.sha256)
             if twin is not None and twin.pk != batch.pk:
-                raise ParseError(f"The same file was imported meanwhile as batch #{twin.pk}.")
+                raise ParseError(
+                    _("The same file was imported meanwhile as batch #%(id)s.") % {"id": twin.pk}
+                )
             # Plan again inside the transaction: the database may have changed since preview.
             plan = handler.plan(batch, records, errors, preview=False)
             applied = handler.apply(batch, plan)
@@ -293,8 +298,8 @@ def batch_commit(batch_id: int) -> None:
         log.exception("import %s commit failed", batch_id)
         _fail(
             batch_id,
-            f"The import failed and nothing was changed ({exc.__class__.__name__}: "
-            f"{str(exc)[:300]}). You can restart it.",
+            _("The import failed and nothing was changed (%(error)s). You can restart it.")
+            % {"error": f"{exc.__class__.__name__}: {str(exc)[:300]}"},
         )
         return
     # Committed: the uploaded file is no longer needed (its SHA-256 and counts stay).
@@ -345,16 +350,16 @@ def batch_cancel(*, actor: Any, batch: ImportBatch) -> str:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status in (Status.DONE, Status.CANCELLED):
-            return "This import is already finished."
+            return _("This import is already finished.")
         if locked.status in (Status.COMMITTING, Status.VALIDATING) and not locked.is_stalled:
-            return "This import is running; wait for it to finish."
+            return _("This import is running; wait for it to finish.")
         locked.status = Status.CANCELLED
         locked.finished_at = timezone.now()
         locked.save(update_fields=["status", "finished_at"])
         key = locked.file_key
     if key and default_storage.exists(key):
         default_storage.delete(key)
-    return "Import cancelled."
+    return _("Import cancelled.")
 
 
 def batch_restart(*, actor: Any, batch: ImportBatch) -> str:
@@ -362,12 +367,12 @@ def batch_restart(*, actor: Any, batch: ImportBatch) -> str:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if not (locked.status == Status.FAILED or locked.is_stalled):
-            return "Only a failed or stalled import can be restarted."
+            return _("Only a failed or stalled import can be restarted.")
         if not locked.file_key or not default_storage.exists(locked.file_key):
-            return "The uploaded file is gone; upload it again."
+            return _("The uploaded file is gone; upload it again.")
         locked.status = Status.UPLOADED
         locked.message = ""
         locked.heartbeat_at = timezone.now()
         locked.save(update_fields=["status", "message", "heartbeat_at"])
     start(locked, "preview")
-    return "Import restarted: check the preview again."
+    return _("Import restarted: check the preview again.")
