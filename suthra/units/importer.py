@@ -18,12 +18,12 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from suthra.accounts.scope import uc_ids
-from suthra.billing.legacy import UNIT_COLUMNS, UNIT_FIELDS, UnitRow, parse_legacy_units
 from suthra.core.audit import audit_bulk
 from suthra.imports.models import ImportBatch
 from suthra.imports.parsers import Column, RowError, Table
 from suthra.imports.registry import Plan, Progress
 from suthra.locations.models import UnionCouncil
+from suthra.units.legacy import UNIT_COLUMNS, UNIT_FIELDS, UnitRow, parse_legacy_units
 from suthra.units.models import BusinessType, SurveyUnit
 
 SAMPLE = 10
