@@ -17,6 +17,16 @@
 
   function money(v) { return v == null ? "—" : "Rs " + Number(v).toLocaleString("en-PK"); }
 
+  // Canvas text takes the page's font (Urdu needs the vendored Naskh: the default font has no
+  // Urdu letters) and legends and tooltips read right to left on Urdu pages.
+  function setDefaults() {
+    if (typeof Chart === "undefined") return;
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    var rtl = document.documentElement.dir === "rtl";
+    Chart.defaults.plugins.legend.rtl = rtl;
+    Chart.defaults.plugins.tooltip.rtl = rtl;
+  }
+
   function make(canvasId, config) {
     var canvas = document.getElementById(canvasId);
     if (!canvas || typeof Chart === "undefined") return;
@@ -96,7 +106,18 @@
     if (r) reports(r);
   }
 
-  document.addEventListener("DOMContentLoaded", init);
+  function start() {
+    if (typeof Chart === "undefined") return;
+    setDefaults();
+    // Draw once the page's font is there, or the canvas keeps the fallback's empty boxes.
+    if (document.documentElement.dir === "rtl" && document.fonts && document.fonts.load) {
+      document.fonts.load("12px " + Chart.defaults.font.family, "اردو").then(init, init);
+    } else {
+      init();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
   // htmx swaps (filters submitted with hx-get) bring new numbers: redraw.
   document.addEventListener("htmx:afterSettle", init);
 })();
