@@ -82,3 +82,10 @@ def ticket_history(ticket: Ticket) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("id")
     )
+
+
+def unit_tickets(*, actor: Any, unit: Any, limit: int = 20) -> list[Ticket]:
+    """The tickets of one unit (in the actor's scope), newest first: the unit page's section,
+    registered in ``units.history`` by ``TicketsConfig.ready``."""
+    qs = scope.scoped(actor, Ticket.objects.filter(unit=unit), "unit__uc")
+    return list(qs.select_related("reported_by").order_by("-created_at")[:limit])

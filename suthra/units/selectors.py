@@ -4,9 +4,9 @@ Every selector takes ``actor=`` and starts from the actor's scoped queryset
 (``suthra.accounts.scope``); anything outside the actor's geography is invisible (a 404 for
 single objects). Any logged-in staff member may call them.
 
-The unit page reads bills, visits and tickets of one unit: those apps depend on units, but a
-unit's history is part of the unit page, so it is read here through the same scope (path
-``"unit__uc"``), never through an unscoped manager.
+The unit page shows the bills, visits and tickets of one unit: those apps depend on units, so
+visits and tickets register their readers in ``units.history`` (units imports neither); bills
+are still read here (see the allow-list in ``suthra/core/tests/test_layering.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus
 from suthra.core.models import AuditEvent
 from suthra.locations.models import UnionCouncil
+from suthra.units import history
 from suthra.units.models import SurveyUnit
 from suthra.units.phone import try_normalise_mobile
 
@@ -304,17 +305,13 @@ def unit_bills(*, actor: Any, unit: SurveyUnit, limit: int = BILL_ROWS) -> list[
 
 
 def unit_visits(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[Any]:
-    from suthra.visits.models import ComplianceVisit
-
-    qs = scope.scoped(actor, ComplianceVisit.objects.filter(unit=unit), "unit__uc")
-    return list(qs.select_related("staff").order_by("-visited_at")[:limit])
+    """The unit's visits, newest first (read by the visits app: ``units.history``)."""
+    return history.read("visits", actor=actor, unit=unit, limit=limit)
 
 
 def unit_tickets(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[Any]:
-    from suthra.tickets.models import Ticket
-
-    qs = scope.scoped(actor, Ticket.objects.filter(unit=unit), "unit__uc")
-    return list(qs.select_related("reported_by").order_by("-created_at")[:limit])
+    """The unit's tickets, newest first (read by the tickets app: ``units.history``)."""
+    return history.read("tickets", actor=actor, unit=unit, limit=limit)
 
 
 def unit_audit(*, actor: Any, unit: SurveyUnit, limit: int = 50) -> list[AuditEvent]:

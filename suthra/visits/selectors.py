@@ -246,3 +246,10 @@ def units_for_visit(
     if len(digits) >= 7:
         cond |= Q(mobile__endswith=digits[-7:]) | Q(billing_mobile__endswith=digits[-7:])
     return [(unit, None) for unit in qs.filter(cond).order_by("survey_id")[:limit]]
+
+
+def unit_visits(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[ComplianceVisit]:
+    """The visits of one unit (in the actor's scope), newest first: the unit page's section,
+    registered in ``units.history`` by ``VisitsConfig.ready``."""
+    qs = scope.scoped(actor, ComplianceVisit.objects.filter(unit=unit), "unit__uc")
+    return list(qs.select_related("staff").order_by("-visited_at")[:limit])
