@@ -359,7 +359,7 @@ def text(value: Any) -> str:
 
 def _reject_formula(raw: str) -> None:
     if raw.startswith("=") or (raw.startswith(("+", "@")) and not raw[1:].isdigit()):
-        raise ValueError("looks like a formula; formulas are not evaluated")
+        raise ValueError(gettext("looks like a formula; formulas are not evaluated"))
 
 
 def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int:
@@ -367,24 +367,24 @@ def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int
     if type(value) is str and value.isdigit() and value.isascii():  # the common case, fast
         return int(value)
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number")
+        raise ValueError(gettext("%(name)s must be a whole number") % {"name": name})
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{name} must be a whole number of rupees")
+            raise ValueError(gettext("%(name)s must be a whole number of rupees") % {"name": name})
         number = int(value)
     else:
         raw = text(value)
         if not raw:
-            raise ValueError(f"{name} is missing")
+            raise ValueError(gettext("%(name)s is missing") % {"name": name})
         _reject_formula(raw)
         cleaned = raw.replace(",", "").replace(" ", "")
         if re.fullmatch(r"-?\d+(\.0+)?", cleaned) is None:
-            raise ValueError(f"{name} must be a whole number")
+            raise ValueError(gettext("%(name)s must be a whole number") % {"name": name})
         number = int(cleaned.split(".")[0])
     if minimum is not None and number < minimum:
-        raise ValueError(f"{name} must not be negative")
+        raise ValueError(gettext("%(name)s must not be negative") % {"name": name})
     return number
 
 
@@ -398,17 +398,22 @@ def psid(value: Any, *, min_digits: int = 12, max_digits: int = 18) -> int:
     ):
         return int(value)  # the common case, fast
     if isinstance(value, float) and not value.is_integer():
-        raise ValueError("PSID must be digits only")
+        raise ValueError(gettext("PSID must be digits only"))
     if isinstance(value, float) and value >= 2**53:
-        raise ValueError("PSID was stored as a number in Excel and lost digits; format it as text")
+        raise ValueError(
+            gettext("PSID was stored as a number in Excel and lost digits; format it as text")
+        )
     raw = text(value).replace(" ", "").replace("-", "")
     if not raw:
-        raise ValueError("PSID is missing")
+        raise ValueError(gettext("PSID is missing"))
     _reject_formula(raw)
     if not raw.isdigit() or not raw.isascii():
-        raise ValueError("PSID must be digits only")
+        raise ValueError(gettext("PSID must be digits only"))
     if not min_digits <= len(raw) <= max_digits:
-        raise ValueError(f"PSID must have {min_digits}–{max_digits} digits (has {len(raw)})")
+        raise ValueError(
+            gettext("PSID must have %(min)s–%(max)s digits (has %(n)s)")
+            % {"min": min_digits, "max": max_digits, "n": len(raw)}
+        )
     return int(raw)
 
 
@@ -417,7 +422,7 @@ def _year(raw: str) -> int:
     if year < 100:
         year += 2000
     if not 2000 <= year <= 2100:
-        raise ValueError("year out of range")
+        raise ValueError(gettext("year out of range"))
     return year
 
 
@@ -434,7 +439,7 @@ def month(value: Any) -> dt.date:
 @functools.lru_cache(maxsize=1024)
 def _month_text(raw: str) -> dt.date:
     if not raw:
-        raise ValueError("month is missing")
+        raise ValueError(gettext("month is missing"))
     _reject_formula(raw)
     low = raw.lower().replace(",", " ").strip()
     try:
@@ -454,8 +459,12 @@ def _month_text(raw: str) -> dt.date:
         if m := re.fullmatch(r"(\d{1,2})[-/.]([a-z]+|\d{1,2})[-/.](\d{4})", low):
             return date(raw).replace(day=1)
     except ValueError as exc:
-        raise ValueError(f"not a valid month: {exc}" if str(exc) else "not a valid month") from exc
-    raise ValueError("not a month (use Nov-2025 or 2025-11)")
+        raise ValueError(
+            gettext("not a valid month: %(error)s") % {"error": exc}
+            if str(exc)
+            else gettext("not a valid month")
+        ) from exc
+    raise ValueError(gettext("not a month (use Nov-2025 or 2025-11)"))
 
 
 def date(value: Any) -> dt.date:
@@ -470,7 +479,7 @@ def date(value: Any) -> dt.date:
 @functools.lru_cache(maxsize=4096)
 def _date_text(raw: str) -> dt.date:
     if not raw:
-        raise ValueError("date is missing")
+        raise ValueError(gettext("date is missing"))
     _reject_formula(raw)
     low = raw.lower().strip()
     # "2025-11-15 09:27:00" and ISO datetimes: the date part.
@@ -485,11 +494,11 @@ def _date_text(raw: str) -> dt.date:
         if m := re.fullmatch(r"(\d{1,2})[-/. ]([a-z]+)[-/. ](\d{2}|\d{4})", low):
             d, name, y = m.groups()
             if name not in MONTHS:
-                raise ValueError("unknown month name")
+                raise ValueError(gettext("unknown month name"))
             return dt.date(_year(y), MONTHS[name], int(d))
     except ValueError as exc:
-        raise ValueError(f"impossible date ({exc})") from exc
-    raise ValueError("not a date (use 2025-11-15 or 15/11/2025)")
+        raise ValueError(gettext("impossible date (%(error)s)") % {"error": exc}) from exc
+    raise ValueError(gettext("not a date (use 2025-11-15 or 15/11/2025)"))
 
 
 def neutralise(value: Any) -> str:
