@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
@@ -235,13 +235,17 @@ class BillImport:
         for rec in records:
             unit = units.get(rec.survey_id)
             if unit is None:
-                errors.append(RowError(rec.row, "survey_id", rec.survey_id, "unknown survey id"))
+                errors.append(
+                    RowError(rec.row, "survey_id", rec.survey_id, gettext("unknown survey id"))
+                )
                 continue
             unit_id, uc_id = unit
             survey_of_unit[unit_id] = rec.survey_id
             if allowed is not None and uc_id not in allowed:
                 errors.append(
-                    RowError(rec.row, "survey_id", rec.survey_id, "unit is outside your area")
+                    RowError(
+                        rec.row, "survey_id", rec.survey_id, gettext("unit is outside your area")
+                    )
                 )
                 continue
             same_psid = by_psid.get(rec.psid) or elsewhere.get(rec.psid)
@@ -251,8 +255,8 @@ class BillImport:
                         rec.row,
                         "psid",
                         str(rec.psid),
-                        f"PSID already belongs to another bill (unit #{same_psid[1]}, "
-                        f"{same_psid[2]:%b-%Y})",
+                        gettext("PSID already belongs to another bill (unit #%(unit)s, %(month)s)")
+                        % {"unit": same_psid[1], "month": f"{same_psid[2]:%b-%Y}"},
                     )
                 )
                 continue
@@ -263,7 +267,8 @@ class BillImport:
                         rec.row,
                         "psid",
                         str(rec.psid),
-                        f"this unit already has bill {current[0]} for {rec.month:%b-%Y}",
+                        gettext("this unit already has bill %(psid)s for %(month)s")
+                        % {"psid": current[0], "month": f"{rec.month:%b-%Y}"},
                     )
                 )
                 continue
@@ -633,22 +638,27 @@ def _bill_plan_errors() -> list[RowError]:
         [UNKNOWN_UNIT],
     ):
         if verdict == UNKNOWN_UNIT:
-            out.append(RowError(row, "survey_id", survey_id, "unknown survey id"))
+            out.append(RowError(row, "survey_id", survey_id, gettext("unknown survey id")))
         elif verdict == OUTSIDE:
-            out.append(RowError(row, "survey_id", survey_id, "unit is outside your area"))
+            out.append(RowError(row, "survey_id", survey_id, gettext("unit is outside your area")))
         elif verdict == PSID_TAKEN:
             out.append(
                 RowError(
                     row,
                     "psid",
                     str(psid),
-                    f"PSID already belongs to another bill (unit #{p_unit}, {p_month:%b-%Y})",
+                    gettext("PSID already belongs to another bill (unit #%(unit)s, %(month)s)")
+                    % {"unit": p_unit, "month": f"{p_month:%b-%Y}"},
                 )
             )
         else:
             out.append(
                 RowError(
-                    row, "psid", str(psid), f"this unit already has bill {c_psid} for {month:%b-%Y}"
+                    row,
+                    "psid",
+                    str(psid),
+                    gettext("this unit already has bill %(psid)s for %(month)s")
+                    % {"psid": c_psid, "month": f"{month:%b-%Y}"},
                 )
             )
     return out
@@ -860,7 +870,9 @@ class PaymentImport:
                 exception(rec, Kind.UNKNOWN_PSID, None)
                 continue
             if allowed is not None and bill[1] not in allowed:
-                errors.append(RowError(rec.row, "psid", str(rec.psid), "bill is outside your area"))
+                errors.append(
+                    RowError(rec.row, "psid", str(rec.psid), gettext("bill is outside your area"))
+                )
                 continue
             if bill[5]:  # already has a payment
                 if (bill[5], bill[6]) == (rec.amount, rec.paid_on):
@@ -1028,7 +1040,7 @@ def _plan_payments_sql(batch: ImportBatch, records: list[Any], errors: list[RowE
         )
         _sql("ANALYZE payment_plan")
         errors.extend(
-            RowError(row, "psid", str(psid), "bill is outside your area")
+            RowError(row, "psid", str(psid), gettext("bill is outside your area"))
             for row, psid in _sql(
                 "SELECT row, psid FROM payment_plan WHERE verdict = %s ORDER BY row", [OUTSIDE]
             )
