@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext
+
 from suthra.billing.models import BillStatus, PaymentChannel
 from suthra.imports import parsers
 from suthra.imports.parsers import Column, RowError, Table
@@ -203,7 +205,12 @@ def _reject_duplicates(
             continue
         others = ", ".join(str(r) for r in rows if r != record.row)
         errors.append(
-            RowError(record.row, column, describe(record), f"appears again on row(s) {others}")
+            RowError(
+                record.row,
+                column,
+                describe(record),
+                gettext("appears again on row(s) %(rows)s") % {"rows": others},
+            )
         )
     return kept
 
