@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from suthra.accounts.scope import uc_ids
 from suthra.core.audit import audit_bulk
@@ -89,14 +89,20 @@ class UnitImport:
                         row.row,
                         "uc_name",
                         row.uc_name,
-                        f"no union council '{row.uc_name}' in '{row.city}'",
+                        gettext("no union council '%(uc)s' in '%(city)s'")
+                        % {"uc": row.uc_name, "city": row.city},
                     )
                 )
                 continue
             business = types.get(_key(row.business_type))
             if business is None:
                 errors.append(
-                    RowError(row.row, "business_type", row.business_type, "unknown business type")
+                    RowError(
+                        row.row,
+                        "business_type",
+                        row.business_type,
+                        gettext("unknown business type"),
+                    )
                 )
                 continue
             current = existing.get(row.survey_id)
@@ -105,7 +111,9 @@ class UnitImport:
             )
             if outside:
                 errors.append(
-                    RowError(row.row, "survey_id", row.survey_id, "unit is outside your area")
+                    RowError(
+                        row.row, "survey_id", row.survey_id, gettext("unit is outside your area")
+                    )
                 )
                 continue
             values: dict[str, Any] = {f: getattr(row, f) for f in UNIT_FIELDS}
