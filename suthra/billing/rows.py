@@ -238,20 +238,26 @@ def parse_bills(
         month = r.read("month", parsers.month)
         survey_id = parsers.text(r.raw("survey_id"))
         if not survey_id:
-            r.error("survey_id", "", "survey id is missing")
+            r.error("survey_id", "", gettext("survey id is missing"))
         elif survey_id.startswith(parsers.FORMULA_PREFIXES):
-            r.error("survey_id", survey_id, "looks like a formula; formulas are not evaluated")
+            r.error(
+                "survey_id", survey_id, gettext("looks like a formula; formulas are not evaluated")
+            )
         fee = r.read("monthly_fee", _amount("monthly fee"))
         arrears = r.read("arrears", _amount("arrears"))
         due = r.read("amount_due", _amount("amount due"), optional=True)
         if due is not None and fee is not None and arrears is not None and due != fee + arrears:
-            r.error("amount_due", due, f"amount due is not fee + arrears ({fee + arrears})")
+            r.error(
+                "amount_due",
+                due,
+                gettext("amount due is not fee + arrears (%(n)s)") % {"n": fee + arrears},
+            )
         record = None
         if not r.errors:
             record = BillRow(number, psid, month, survey_id, fee, arrears)
             _bill_payment(r, record, today)
         if month is not None and month > today.replace(day=1) + dt.timedelta(days=62):
-            r.error("month", r.raw("month"), "bill month is too far in the future")
+            r.error("month", r.raw("month"), gettext("bill month is too far in the future"))
         if r.errors:
             errors.extend(r.errors)
         elif record is not None:
@@ -336,24 +342,28 @@ def _bill_payment(r: _Row, record: BillRow, today: dt.date) -> None:
     if r.errors:
         return
     if status_raw and status_raw not in PAID_WORDS and status_raw not in UNPAID_WORDS:
-        r.error("status", status_raw, "unknown status (use PAID, PARTIAL, UNPAID or ARREARS)")
+        r.error(
+            "status", status_raw, gettext("unknown status (use PAID, PARTIAL, UNPAID or ARREARS)")
+        )
         return
     says_paid = status_raw in PAID_WORDS or (not status_raw and bool(amount))
     if not says_paid:
         if amount or paid_on:
-            r.error("status", status_raw, "an unpaid bill must not have a paid amount or date")
+            r.error(
+                "status", status_raw, gettext("an unpaid bill must not have a paid amount or date")
+            )
         return
     if not amount:
-        r.error("paid_amount", amount, "a paid bill needs a paid amount")
+        r.error("paid_amount", amount, gettext("a paid bill needs a paid amount"))
         return
     if paid_on is None:
-        r.error("paid_on", "", "a paid bill needs a paid date")
+        r.error("paid_on", "", gettext("a paid bill needs a paid date"))
         return
     if paid_on > today:
-        r.error("paid_on", paid_on, "paid date is in the future")
+        r.error("paid_on", paid_on, gettext("paid date is in the future"))
         return
     if paid_on < record.month:
-        r.error("paid_on", paid_on, "paid before the bill month")
+        r.error("paid_on", paid_on, gettext("paid before the bill month"))
         return
     record.paid = True
     record.paid_amount = amount
@@ -396,9 +406,9 @@ def parse_payments(
         paid_on = r.read("paid_on", parsers.date)
         amount = r.read("amount", _amount("paid amount"))
         if amount == 0:
-            r.error("amount", 0, "paid amount must be more than 0")
+            r.error("amount", 0, gettext("paid amount must be more than 0"))
         if paid_on is not None and paid_on > today:
-            r.error("paid_on", paid_on, "paid date is in the future")
+            r.error("paid_on", paid_on, gettext("paid date is in the future"))
         if r.errors:
             errors.extend(r.errors)
         else:
