@@ -411,7 +411,7 @@ def _apply_bills_orm(batch: ImportBatch, new: list[tuple], changed: list[tuple])
             batch_id=batch.pk,
         )
         if done != 1:
-            raise ConcurrentChange("Bills were changed meanwhile; start the import again.")
+            raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
 
 
 def _month_checks(
@@ -774,7 +774,7 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
         [batch.pk, NEW],
     )
     if inserted != new:
-        raise ConcurrentChange("Bills were added meanwhile; start the import again.")
+        raise ConcurrentChange(gettext("Bills were added meanwhile; start the import again."))
     updated = _sql_count(
         "UPDATE billing_bill b SET monthly_fee = s.monthly_fee, arrears = s.arrears,"
         " paid_amount = s.f_paid, paid_on = s.f_paid_on, status = s.f_status,"
@@ -786,7 +786,7 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
         [batch.pk, CHANGED, *plan.work["psids"]],
     )
     if updated != changed:
-        raise ConcurrentChange("Bills were changed meanwhile; start the import again.")
+        raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
     _audit_select(
         actor=batch.created_by,
         action="bill.import_change",
@@ -916,7 +916,9 @@ class PaymentImport:
                 paid_amount=rec.amount, paid_on=rec.paid_on, status=status, channel=rec.channel
             )
             if done != 1:
-                raise ConcurrentChange("Bills were paid meanwhile; start the import again.")
+                raise ConcurrentChange(
+                    gettext("Bills were paid meanwhile; start the import again.")
+                )
         PaymentException.objects.bulk_create(plan.work["exceptions"], batch_size=2000)
         _audit_many(
             actor=batch.created_by,
@@ -1087,7 +1089,7 @@ def _apply_payments_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
         [PAY_APPLY, int(BillStatus.UNPAID), *plan.work["psids"]],
     )
     if updated != applied:
-        raise ConcurrentChange("Bills were paid meanwhile; start the import again.")
+        raise ConcurrentChange(gettext("Bills were paid meanwhile; start the import again."))
     _sql(
         "INSERT INTO billing_paymentexception (batch_id, row, kind, psid, bill_id, paid_on,"
         " amount, channel, applied, resolution)"
