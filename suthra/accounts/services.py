@@ -83,14 +83,7 @@ def staff_end_sessions(*, actor: Staff, staff: Staff, ip: str | None = None) -> 
     """HEAD ends all of a user's sessions (a lost phone, a suspected shared password)."""
     with transaction.atomic():
         count = sessions_end(staff=staff)
-        audit_record(
-            actor=actor,
-            action="staff.sessions_end",
-            object_type="staff",
-            object_id=staff.pk,
-            changes={"sessions": count},
-            ip=ip,
-        )
+        _audit_staff(actor, staff, "staff.sessions_end", changes={"sessions": count}, ip=ip)
     return count
 
 
@@ -159,6 +152,18 @@ def _jsonable_diff(before: dict[str, Any], after: dict[str, Any], keys: Iterable
     return {k: [before[k], after[k]] for k in keys if before[k] != after[k]}
 
 
+def _audit_staff(actor: Any, staff: Staff, action: str, *, changes: Any, ip: str | None) -> None:
+    """One audit event about a staff account, in the caller's transaction."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="staff",
+        object_id=staff.pk,
+        changes=changes,
+        ip=ip,
+    )
+
+
 # --- staff manager ----------------------------------------------------------------------------
 
 
@@ -196,13 +201,8 @@ def staff_create(
         staff.cities.set(city_list)
         staff.ucs.set(uc_list)
         after = _snapshot(staff)
-        audit_record(
-            actor=actor,
-            action="staff.create",
-            object_type="staff",
-            object_id=staff.pk,
-            changes={k: [None, v] for k, v in after.items()},
-            ip=ip,
+        _audit_staff(
+            actor, staff, "staff.create", changes={k: [None, v] for k, v in after.items()}, ip=ip
         )
     return staff
 
@@ -244,14 +244,7 @@ def staff_update(
         ):
             changes = _jsonable_diff(before, after, keys)
             if changes:
-                audit_record(
-                    actor=actor,
-                    action=action,
-                    object_type="staff",
-                    object_id=staff.pk,
-                    changes=changes,
-                    ip=ip,
-                )
+                _audit_staff(actor, staff, action, changes=changes, ip=ip)
     return staff
 
 
@@ -265,11 +258,10 @@ def staff_set_active(*, actor: Staff, staff: Staff, active: bool, ip: str | None
         staff.is_active = active
         staff.save(update_fields=["is_active"])
         ended = 0 if active else sessions_end(staff=staff)
-        audit_record(
-            actor=actor,
-            action="staff.reactivate" if active else "staff.deactivate",
-            object_type="staff",
-            object_id=staff.pk,
+        _audit_staff(
+            actor,
+            staff,
+            "staff.reactivate" if active else "staff.deactivate",
             changes={"is_active": [not active, active], **({"sessions": ended} if ended else {})},
             ip=ip,
         )
@@ -286,11 +278,10 @@ def staff_reset_password(
         staff.must_change_password = True
         staff.save(update_fields=["password", "must_change_password"])
         ended = sessions_end(staff=staff)
-        audit_record(
-            actor=actor,
-            action="staff.password_reset",
-            object_type="staff",
-            object_id=staff.pk,
+        _audit_staff(
+            actor,
+            staff,
+            "staff.password_reset",
             changes={"must_change_password": [None, True], "sessions": ended},
             ip=ip,
         )
@@ -302,14 +293,7 @@ def staff_unlock(*, actor: Staff, staff: Staff, ip: str | None = None) -> int:
 
     with transaction.atomic():
         count = reset(username=staff.username)
-        audit_record(
-            actor=actor,
-            action="staff.unlock",
-            object_type="staff",
-            object_id=staff.pk,
-            changes={"attempts_cleared": count},
-            ip=ip,
-        )
+        _audit_staff(actor, staff, "staff.unlock", changes={"attempts_cleared": count}, ip=ip)
     return count
 
 
@@ -320,13 +304,8 @@ def staff_reset_otp(*, actor: Staff, staff: Staff, ip: str | None = None) -> int
     with transaction.atomic():
         count, _ = TOTPDevice.objects.filter(user=staff).delete()
         ended = sessions_end(staff=staff)
-        audit_record(
-            actor=actor,
-            action="staff.otp_reset",
-            object_type="staff",
-            object_id=staff.pk,
-            changes={"devices": count, "sessions": ended},
-            ip=ip,
+        _audit_staff(
+            actor, staff, "staff.otp_reset", changes={"devices": count, "sessions": ended}, ip=ip
         )
     return count
 
