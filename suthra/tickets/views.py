@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -12,6 +14,7 @@ from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
 from suthra.core import photos
+from suthra.core.decisions import decision_apply
 from suthra.core.htmx import render_page
 from suthra.core.paging import paginate
 from suthra.core.validators import choice_param, int_param
@@ -125,21 +128,12 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def ticket_decide(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket_or_404(request, pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose approve or reject and give a reason."))
-        return redirect("tickets:detail", pk=ticket.pk)
-    try:
-        services.ticket_decide(
-            actor=request.user,  # type: ignore[arg-type]
-            ticket=ticket,
-            approve=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data["reason"],
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(request, _("Decision saved."))
+    decision_apply(
+        request,
+        DecisionForm(request.POST),
+        partial(services.ticket_decide, actor=request.user, ticket=ticket),  # type: ignore[arg-type]
+        invalid=_("Choose approve or reject and give a reason."),
+    )
     return redirect("tickets:detail", pk=ticket.pk)
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -12,6 +14,7 @@ from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
 from suthra.core import photos
+from suthra.core.decisions import decision_apply
 from suthra.core.htmx import render_page
 from suthra.core.paging import paginate
 from suthra.core.validators import choice_param, int_param
@@ -203,23 +206,14 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def visit_decide(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_or_404(request, pk)
-    form = DecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose approve or reject."))
-        return redirect("visits:detail", pk=visit.pk)
-    try:
-        services.visit_decide(
-            actor=request.user,  # type: ignore[arg-type]
-            visit=visit,
-            approve=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data.get("reason", ""),
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-        return redirect("visits:detail", pk=visit.pk)
-    messages.success(request, _("Decision saved."))
-    nxt = request.POST.get("next", "")
-    if nxt == "queue":
+    saved = decision_apply(
+        request,
+        DecisionForm(request.POST),
+        partial(services.visit_decide, actor=request.user, visit=visit),  # type: ignore[arg-type]
+        invalid=_("Choose approve or reject."),
+    )
+    # From the approval queue, a saved decision goes back to the queue for the next visit.
+    if saved and request.POST.get("next", "") == "queue":
         return redirect("visits:queue")
     return redirect("visits:detail", pk=visit.pk)
 
