@@ -1,6 +1,8 @@
-"""Urdu on a phone: right-to-left, the vendored Naskh font, and no untranslated interface text
-on the main journeys. The check lists every interface string (a msgid of the catalogue) that
-shows in English on an Urdu page; data (names, addresses, survey ids) is not checked."""
+"""Urdu: right-to-left, the vendored Naskh font, and no untranslated interface text on the main
+journeys, the agent's on a phone and the office's (dashboard with its charts, reports, imports,
+bills, staff) on a desktop. The check lists every interface string (a msgid of the catalogue,
+chart labels included) that shows in English on an Urdu page; data (names, addresses, survey
+ids) is not checked."""
 
 from __future__ import annotations
 
