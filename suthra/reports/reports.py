@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,9 @@ from suthra.core.validators import choice_param, int_param, month_param
 from suthra.reports.filters import Period, Place, month_add, period_param, place_param
 from suthra.reports.selectors import SUMS, Totals, latest_month, rate
 from suthra.stats.models import (
+    AMOUNTS,
     PATTERN_WINDOWS,
+    TYPE_STATUSES,
     Aging,
     MonthlyStat,
     MonthlyTypeStat,
@@ -148,6 +150,34 @@ def _base_filters(place: Place, period: Period | None) -> list[tuple[str, str]]:
     return out
 
 
+def _type_sums(statuses: list[int]) -> dict[str, Any]:
+    """``SUMS`` over the business-type summary, whose rows hold each status's sums side by
+    side: the columns of ``statuses`` added up."""
+    sums: dict[str, Any] = {}
+    for name in AMOUNTS:
+        columns = [F(f"{TYPE_STATUSES[s]}_{name}") for s in statuses]
+        sums[f"t_{name}"] = Sum(sum(columns[1:], columns[0]))
+    if BillStatus.PAID in statuses:
+        sums["t_paid_bills"] = Sum(f"{TYPE_STATUSES[BillStatus.PAID]}_bills")
+    return sums
+
+
+def _type_groups(
+    qs: QuerySet[Any], fields: list[str], label: str, statuses: list[int] | None
+) -> Iterable[Mapping[str, Any]]:
+    """Rows of the business-type summary grouped by ``fields`` and summed like ``SUMS``; by
+    status, one aggregate per status. Groups without a bill of the chosen statuses are left
+    out, as a filter on a status column would."""
+    chosen = statuses if statuses is not None else list(TYPE_STATUSES)
+    if fields == ["status"]:
+        grouped: Iterable[Mapping[str, Any]] = (
+            {"status": s, **qs.aggregate(**_type_sums([s]))} for s in chosen
+        )
+    else:
+        grouped = qs.values(*fields).annotate(**_type_sums(chosen)).order_by(label)
+    return (row for row in grouped if row["t_bills"])
+
+
 def collection(actor: Any, data: QueryDict) -> Result:
     """Collection by city, UC, month, status, business type or size category."""
     place = place_param(actor, data)
@@ -167,7 +197,8 @@ def collection(actor: Any, data: QueryDict) -> Result:
     )
     filters = _base_filters(place, period)
     if status is not None:
-        qs = qs.filter(status=status)
+        if not by_type:  # the business-type rows hold every status side by side
+            qs = qs.filter(status=status)
         filters.append((_("Status"), str(STATUS_LABELS[status])))
     if category is not None:
         qs = qs.filter(category=category)
@@ -181,7 +212,11 @@ def collection(actor: Any, data: QueryDict) -> Result:
     fields = [key] if key == label else [key, label]
     total = Totals()
     rows, links = [], []
-    for row in qs.values(*fields).annotate(**SUMS).order_by(label):
+    if not by_type:
+        grouped: Iterable[Mapping[str, Any]] = qs.values(*fields).annotate(**SUMS).order_by(label)
+    else:
+        grouped = _type_groups(qs, fields, label, [status] if status is not None else None)
+    for row in grouped:
         t = Totals.of(row)
         total.add(row)
         rows.append(_money_rows(_label(group, row[label]), t))

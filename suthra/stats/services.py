@@ -24,7 +24,9 @@ from django.utils import timezone
 from suthra.billing.models import Bill, BillStatus
 from suthra.locations.models import UnionCouncil
 from suthra.stats.models import (
+    AMOUNTS,
     PATTERN_WINDOWS,
+    TYPE_STATUSES,
     Aging,
     MonthlyStat,
     MonthlyTypeStat,
@@ -64,12 +66,20 @@ def _write_month(month: dt.date, uc_ids: list[int] | None) -> None:
     if uc_ids is not None:
         where += f" AND u.uc_id IN ({', '.join(['%s'] * len(uc_ids))})"
         params += uc_ids
-    amounts = (
-        "COUNT(*), SUM(b.monthly_fee), SUM(b.arrears), SUM(b.paid_amount), "
-        "SUM(CASE WHEN b.monthly_fee + b.arrears > b.paid_amount "
-        "THEN b.monthly_fee + b.arrears - b.paid_amount ELSE 0 END)"
+    owed = (
+        "CASE WHEN b.monthly_fee + b.arrears > b.paid_amount "
+        "THEN b.monthly_fee + b.arrears - b.paid_amount ELSE 0 END"
     )
+    amounts = f"COUNT(*), SUM(b.monthly_fee), SUM(b.arrears), SUM(b.paid_amount), SUM({owed})"
     columns = "bills, fees, arrears, collected, outstanding"
+    # The business-type summary keeps each status's sums side by side in one row.
+    values = {"bills": "1", "fees": "b.monthly_fee", "arrears": "b.arrears"}
+    values |= {"collected": "b.paid_amount", "outstanding": owed}
+    by_status = [
+        (f"{prefix}_{name}", f"SUM(CASE WHEN b.status = {status} THEN {values[name]} ELSE 0 END)")
+        for status, prefix in TYPE_STATUSES.items()
+        for name in AMOUNTS
+    ]
     # Months owed ≈ arrears ÷ monthly fee; each bucket's upper bound is inclusive.
     aging = (
         f"CASE WHEN b.arrears = 0 THEN {Aging.NONE} "
@@ -89,11 +99,12 @@ def _write_month(month: dt.date, uc_ids: list[int] | None) -> None:
     )
     typed = (
         f"INSERT INTO {MonthlyTypeStat._meta.db_table} "  # noqa: S608
-        f"(uc_id, month, business_type_id, category, status, {columns}) "
-        f"SELECT u.uc_id, b.month, u.business_type_id, u.category, b.status, {amounts} "
+        f"(uc_id, month, business_type_id, category, {', '.join(c for c, _ in by_status)}) "
+        f"SELECT u.uc_id, b.month, u.business_type_id, u.category, "
+        f"{', '.join(e for _, e in by_status)} "
         f"FROM {bill} b JOIN {unit} u ON u.id = b.unit_id WHERE {where} "
-        f"GROUP BY u.uc_id, b.month, u.business_type_id, u.category, b.status "
-        "ORDER BY 2, 1, 3, 4, 5"
+        f"GROUP BY u.uc_id, b.month, u.business_type_id, u.category "
+        "ORDER BY 2, 1, 3, 4"
     )
     with connection.cursor() as cursor:
         cursor.execute(monthly, params)

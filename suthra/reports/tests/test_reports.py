@@ -65,6 +65,27 @@ def test_collection_every_grouping_adds_up(data, login, group):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("status", [None, 0, 1, 2])
+@pytest.mark.parametrize("group", ["city", "status", "month"])
+def test_collection_by_type_summary_equals_the_month_summary(data, login, group, status):
+    # Every unit of the fixture is a "Barber": filtered by that business type (the business-type
+    # summary, statuses side by side) the report must equal the unfiltered one (month summary).
+    from suthra.units.models import BusinessType
+
+    barber = BusinessType.objects.get(name="Barber")
+    client = login(data.head)
+    query = {"group": group, "from": "2025-10", "to": "2025-11"}
+    if status is not None:
+        query["status"] = status
+    plain = get(client, "collection", **query).context["result"].tables[0]
+    typed = get(client, "collection", business_type=barber.id, **query).context["result"]
+    assert typed.tables[0].rows == plain.rows
+    assert typed.tables[0].footer == plain.footer
+    if status is not None:
+        assert plain.rows and all(row[1] for row in plain.rows)
+
+
+@pytest.mark.django_db
 def test_supervisor_reports_cover_their_city_only(data, login):
     client = login(data.supervisor)
     for slug in SLUGS:

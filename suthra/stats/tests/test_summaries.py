@@ -61,11 +61,14 @@ def summaries() -> tuple[dict, dict, dict]:
         (s.month, s.uc_id, s.status, s.aging): tuple(getattr(s, f) for f in FIELDS)
         for s in MonthlyStat.objects.all()
     }
+    # One business-type row holds every status side by side; a status with no bills is no group.
     typed = {
-        (s.month, s.uc_id, s.business_type_id, s.category, s.status): tuple(
-            getattr(s, f) for f in FIELDS
+        (s.month, s.uc_id, s.business_type_id, s.category, status): tuple(
+            s.amounts(status)[f] for f in FIELDS
         )
         for s in MonthlyTypeStat.objects.all()
+        for status in BillStatus.values
+        if s.amounts(status)["bills"]
     }
     units = {s.uc_id: (s.active, s.inactive) for s in UnitStat.objects.all()}
     return monthly, typed, units
