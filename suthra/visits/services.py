@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
+from suthra.core import photos
 from suthra.core.audit import audit_record
 from suthra.core.photos import StoredPhoto
 from suthra.notifications.services import notify
@@ -156,6 +159,38 @@ def visit_record(
             raise
         return again, False
     return visit, True
+
+
+def visit_record_with_photo(
+    *, actor: Staff, unit: SurveyUnit, data: Mapping[str, Any]
+) -> tuple[ComplianceVisit, bool]:
+    """``visit_record`` from a valid ``VisitForm``'s cleaned data, its photo stored first (the
+    page and the API both record visits this way). The stored photo is removed again when the
+    visit is refused or was already recorded (a retry). Raises ``photos.PhotoError`` for a photo
+    that cannot be read, and whatever ``visit_record`` raises."""
+    stored = None
+    if data.get("photo"):
+        stored = photos.photo_store(photos.photo_process(data["photo"]), folder="visits")
+    try:
+        visit, created = visit_record(
+            actor=actor,
+            unit=unit,
+            outcome=data["outcome"],
+            notes=data.get("notes", ""),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            accuracy_m=data.get("accuracy"),
+            visited_at=data.get("visited_at"),
+            photo=stored,
+            client_key=data.get("client_key"),
+        )
+    except Exception:
+        if stored:
+            photos.photo_delete(stored.key, stored.thumb_key)
+        raise
+    if stored and not created:
+        photos.photo_delete(stored.key, stored.thumb_key)
+    return visit, created
 
 
 def visit_decide(

@@ -92,34 +92,17 @@ def visit_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
         if existing is not None and existing.staff_id == request.user.pk:
             return redirect("visits:detail", pk=existing.pk)
         if form.is_valid():
-            data = form.cleaned_data
-            stored = None
             try:
-                if data.get("photo"):
-                    stored = photos.photo_store(
-                        photos.photo_process(data["photo"]), folder="visits"
-                    )
-                visit, created = services.visit_record(
+                visit, created = services.visit_record_with_photo(
                     actor=request.user,  # type: ignore[arg-type]
                     unit=unit,
-                    outcome=data["outcome"],
-                    notes=data.get("notes", ""),
-                    lat=data.get("lat"),
-                    lon=data.get("lon"),
-                    accuracy_m=data.get("accuracy"),
-                    visited_at=data.get("visited_at"),
-                    photo=stored,
-                    client_key=data.get("client_key"),
+                    data=form.cleaned_data,
                 )
             except photos.PhotoError as exc:
                 form.add_error("photo", str(exc))
             except ValidationError as exc:
-                if stored:
-                    photos.photo_delete(stored.key, stored.thumb_key)
                 form.add_error(None, exc)
             else:
-                if stored and not created:
-                    photos.photo_delete(stored.key, stored.thumb_key)
                 if created:
                     messages.success(request, _("Visit recorded."))
                     if visit.flagged:

@@ -261,30 +261,14 @@ def visits_create(
     }
     form_data = {k: ("" if v is None else v) for k, v in fields.items()}
     data = cleaned(VisitForm(form_data, {"photo": photo} if photo is not None else {}))
-    stored = None
     try:
-        if data.get("photo"):
-            stored = photos.photo_store(photos.photo_process(data["photo"]), folder="visits")
-        visit, created = services.visit_record(
+        visit, created = services.visit_record_with_photo(
             actor=request.user,  # type: ignore[arg-type]
             unit=unit,
-            outcome=data["outcome"],
-            notes=data.get("notes", ""),
-            lat=data.get("lat"),
-            lon=data.get("lon"),
-            accuracy_m=data.get("accuracy"),
-            visited_at=data.get("visited_at"),
-            photo=stored,
-            client_key=data.get("client_key"),
+            data=data,
         )
     except photos.PhotoError as exc:
         raise ValidationError({"photo": [str(exc)]}) from exc
-    except Exception:
-        if stored:
-            photos.photo_delete(stored.key, stored.thumb_key)
-        raise
-    if stored and not created:
-        photos.photo_delete(stored.key, stored.thumb_key)
     return Status(201 if created else 200, visit_row(_visit(request, visit.pk)))
 
 
