@@ -16,10 +16,15 @@ compare the two) use the row-by-row path below, which implements the same rules 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -28,6 +33,7 @@ from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
 from suthra.billing.models import Bill, BillStatus, PaymentChannel, PaymentException
 from suthra.core.audit import audit_bulk
+from suthra.imports import services
 from suthra.imports.models import ImportBatch
 from suthra.imports.parsers import Column, RowError, Table
 from suthra.imports.registry import Plan, Progress
@@ -112,9 +118,12 @@ def set_based() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _copy_in(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> None:
-    """PostgreSQL: a TEMP table dropped at commit, filled with COPY, then analysed (a temporary
-    table has no statistics otherwise, and the joins of the plan need them)."""
+def _copy_in(
+    table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]] | bytes
+) -> None:
+    """PostgreSQL: a TEMP table dropped at commit, filled with COPY (rows, or COPY text as
+    stashed by a preview), then analysed (a temporary table has no statistics otherwise, and
+    the joins of the plan need them)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
@@ -123,8 +132,11 @@ def _copy_in(table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequ
         )
         names = ", ".join(n for n, _ in columns)
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            if isinstance(rows, bytes):
+                copy.write(rows)
+            else:
+                for row in rows:
+                    copy.write_row(row)
         cursor.execute(f"ANALYZE {table}")
 
 
@@ -166,17 +178,88 @@ def _audit_many(*, actor: Any, action: str, items: Iterable[tuple[Any, dict[str,
     audit_bulk(actor=actor, action=action, object_type="bill", items=items)
 
 
+# A preview's checked rows, kept for its commit (see ``imports.services.stash_save``): the
+# staging table as COPY text, and the file's row errors. Bump the version when a staging
+# table's columns or the row checks change.
+STASH_VERSION = 1
+
+
+@dataclass
+class Staged:
+    """The records of a file as the preview staged them: the commit COPYs them back."""
+
+    data: bytes
+    low: int
+    high: int
+    months: list[dt.date]
+
+
+def _stash(batch: ImportBatch, table: str, records: list[Any], errors: list[RowError]) -> None:
+    """After the preview staged the records: keep them, and the file's row errors, for the
+    commit, with what makes them valid (the same file, the same day: the row checks compare
+    dates with today)."""
+    _outside, params = _plan_params(batch, records, "")
+    digest = hashlib.sha256()
+    with tempfile.TemporaryFile() as buffer:
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+            for chunk in copy:
+                digest.update(chunk)
+                buffer.write(chunk)
+        buffer.seek(0)
+        services.stash_save(batch, f"{table}.tsv", File(buffer))
+    meta = {
+        "version": STASH_VERSION,
+        "table": table,
+        "file": batch.sha256,
+        "day": timezone.localdate().isoformat(),
+        "sha256": digest.hexdigest(),
+        "low": params["low"],
+        "high": params["high"],
+        "months": [m.isoformat() for m in params["months"]],
+        "errors": [[e.row, e.column, e.value, e.reason] for e in errors],
+    }
+    services.stash_save(batch, f"{table}.json", json.dumps(meta).encode())
+
+
+def _resume(batch: ImportBatch, table: str) -> tuple[Staged, list[RowError]] | None:
+    """The preview's stash, if it is there and still valid; otherwise the file is read again."""
+    if not set_based():
+        return None
+    raw = services.stash_read(batch, f"{table}.json")
+    meta = json.loads(raw) if raw else {}
+    valid = (
+        meta.get("version") == STASH_VERSION
+        and meta.get("table") == table
+        and meta.get("file") == batch.sha256
+        and meta.get("day") == timezone.localdate().isoformat()
+    )
+    data = services.stash_read(batch, f"{table}.tsv") if valid else None
+    if data is None or hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        return None
+    staged = Staged(
+        data, meta["low"], meta["high"], [dt.date.fromisoformat(m) for m in meta["months"]]
+    )
+    return staged, [RowError(*e) for e in meta["errors"]]
+
+
 def _plan_params(batch: ImportBatch, records: list[Any], column: str) -> tuple[str, dict]:
     """The scope test for a plan (SQL true when ``column``, a UC id, is outside the uploader's
     area) and the parameters of the plan's query: the file's PSID range (a bill whose PSID is
     in the file is in that range, and the range lets the PSID join read only that part of the
     primary key) and its months."""
-    psids = [r.psid for r in records] or [0]
-    params = {
-        "low": min(psids),
-        "high": max(psids),
-        "months": sorted({getattr(r, "month", None) for r in records} - {None}),
-    }
+    if isinstance(records, Staged):
+        params: dict[str, Any] = {
+            "low": records.low,
+            "high": records.high,
+            "months": records.months,
+        }
+    else:
+        psids = [r.psid for r in records] or [0]
+        params = {
+            "low": min(psids),
+            "high": max(psids),
+            "months": sorted({getattr(r, "month", None) for r in records} - {None}),
+        }
     allowed = _allowed(batch)
     if allowed is None:
         return "FALSE", params
@@ -194,6 +277,10 @@ class BillImport:
 
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
         return billrows.parse_bills(table, progress, today=timezone.localdate())
+
+    def resume(self, batch: ImportBatch) -> tuple[Staged, list[RowError]] | None:
+        """The commit: the rows its preview checked and staged, when still valid."""
+        return _resume(batch, "bill_stage")
 
     def plan(
         self,
@@ -552,6 +639,42 @@ BILL_CHANGES = """jsonb_strip_nulls(jsonb_build_object(
     'batch', %s::integer))"""
 
 
+def _stage(
+    batch: ImportBatch,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    records: list[Any] | Staged,
+    row_of: Callable[[Any], tuple],
+    errors: list[RowError],
+    *,
+    preview: bool,
+) -> None:
+    """COPY the records into ``table``: the commit of a stashed preview copies its stash; a
+    preview keeps what it staged (with the file's row errors) for its commit."""
+    if isinstance(records, Staged):
+        _copy_in(table, columns, records.data)
+        return
+    _copy_in(table, columns, (row_of(r) for r in records))
+    if preview:
+        _stash(batch, table, records, errors)
+
+
+def _bill_stage_row(r: billrows.BillRow) -> tuple:
+    return (
+        r.row,
+        r.psid,
+        r.month,
+        r.survey_id,
+        r.monthly_fee,
+        r.arrears,
+        r.paid,
+        r.paid_amount,
+        r.paid_on,
+        r.status,
+        r.channel,
+    )
+
+
 def _plan_bills_sql(
     batch: ImportBatch, records: list[Any], errors: list[RowError], *, preview: bool
 ) -> Plan:
@@ -561,30 +684,11 @@ def _plan_bills_sql(
     in the commit they live on until the commit's end, and ``apply`` writes from them.
     """
     errors = list(errors)
-    months = sorted({r.month for r in records})
     with transaction.atomic():
         _work_mem()
-        _copy_in(
-            "bill_stage",
-            BILL_STAGE,
-            (
-                (
-                    r.row,
-                    r.psid,
-                    r.month,
-                    r.survey_id,
-                    r.monthly_fee,
-                    r.arrears,
-                    r.paid,
-                    r.paid_amount,
-                    r.paid_on,
-                    r.status,
-                    r.channel,
-                )
-                for r in records
-            ),
-        )
+        _stage(batch, "bill_stage", BILL_STAGE, records, _bill_stage_row, errors, preview=preview)
         outside, params = _plan_params(batch, records, "k.uc_id")
+        months = params["months"]
         _sql("DROP TABLE IF EXISTS bill_plan")
         _sql(
             BILL_PLAN.format(
@@ -819,6 +923,10 @@ class PaymentImport:
     def parse(self, table: Table, progress: Progress) -> tuple[list[Any], list[RowError]]:
         return billrows.parse_payments(table, progress, today=timezone.localdate())
 
+    def resume(self, batch: ImportBatch) -> tuple[Staged, list[RowError]] | None:
+        """The commit: the rows its preview checked and staged, when still valid."""
+        return _resume(batch, "payment_stage")
+
     def plan(
         self,
         batch: ImportBatch,
@@ -829,7 +937,7 @@ class PaymentImport:
     ) -> Plan:
         """Match payments to bills on PSID. Who may call: the import machinery."""
         if set_based():
-            return _plan_payments_sql(batch, records, errors)
+            return _plan_payments_sql(batch, records, errors, preview=preview)
         errors = list(errors)
         allowed = _allowed(batch)
         bills: dict[int, tuple] = {}
@@ -1008,17 +1116,23 @@ FROM (
 """
 
 
-def _plan_payments_sql(batch: ImportBatch, records: list[Any], errors: list[RowError]) -> Plan:
+def _plan_payments_sql(
+    batch: ImportBatch, records: list[Any], errors: list[RowError], *, preview: bool
+) -> Plan:
     """``PaymentImport.plan`` on PostgreSQL: COPY into ``payment_stage``, classify in
     ``payment_plan`` (see ``_plan_bills_sql`` for the transaction)."""
     errors = list(errors)
     Kind = PaymentException.Kind
     with transaction.atomic():
         _work_mem()
-        _copy_in(
+        _stage(
+            batch,
             "payment_stage",
             PAYMENT_STAGE,
-            ((r.row, r.psid, r.paid_on, r.amount, r.channel) for r in records),
+            records,
+            lambda r: (r.row, r.psid, r.paid_on, r.amount, r.channel),
+            errors,
+            preview=preview,
         )
         outside, params = _plan_params(batch, records, "j.uc_id")
         _sql("DROP TABLE IF EXISTS payment_plan")

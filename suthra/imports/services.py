@@ -180,6 +180,53 @@ def _parse(batch: ImportBatch):  # type: ignore[no-untyped-def]
     return handler, records, errors, info
 
 
+# --- stash: what a preview leaves for its commit --------------------------------------------
+# A handler may keep the preview's checked rows (``stash_save``) and give them back to the
+# commit (its optional ``resume(batch)``), which then need not read and check the file again.
+# The stash is deleted with the uploaded file (commit done, or cancelled).
+STASH_PREFIX = "stash-"
+
+
+def stash_save(batch: ImportBatch, name: str, content: Any) -> None:
+    """Store ``content`` (bytes or a ``File``) as the batch's stash ``name``."""
+    key = f"imports/{batch.pk}/{STASH_PREFIX}{name}"
+    if default_storage.exists(key):
+        default_storage.delete(key)
+    default_storage.save(key, content if hasattr(content, "read") else ContentFile(content))
+
+
+def stash_read(batch: ImportBatch, name: str) -> bytes | None:
+    key = f"imports/{batch.pk}/{STASH_PREFIX}{name}"
+    if not default_storage.exists(key):
+        return None
+    with default_storage.open(key, "rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def stash_clear(batch_id: int) -> None:
+    folder = f"imports/{batch_id}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        if name.startswith(STASH_PREFIX):
+            default_storage.delete(f"{folder}/{name}")
+
+
+def _resume(batch: ImportBatch):  # type: ignore[no-untyped-def]
+    """The preview's checked rows, when the handler kept them and they are still valid."""
+    handler = registry.handler_for(batch.kind)
+    resume = getattr(handler, "resume", None)
+    found = resume(batch) if resume is not None else None
+    if found is None:
+        return None
+    records, errors = found
+    _touch(batch.pk, rows_done=batch.rows_total)
+    return handler, records, errors, (batch.counts or {}).get("file", {})
+
+
 def _fail(batch_id: int, message: str) -> None:
     _touch(batch_id, status=Status.FAILED, message=message[:2000], finished_at=timezone.now())
 
@@ -249,7 +296,7 @@ def batch_commit(batch_id: int) -> None:
         return
     _touch(batch_id, status=Status.COMMITTING, message="", rows_done=0)
     try:
-        handler, records, errors, info = _parse(batch)
+        handler, records, errors, info = _resume(batch) or _parse(batch)
         with transaction.atomic():
             _lock_imports()
             batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
@@ -305,6 +352,7 @@ def batch_commit(batch_id: int) -> None:
     # Committed: the uploaded file is no longer needed (its SHA-256 and counts stay).
     if batch.file_key and default_storage.exists(batch.file_key):
         default_storage.delete(batch.file_key)
+    stash_clear(batch_id)
     ImportBatch.objects.filter(pk=batch_id).update(file_key="")
 
 
@@ -359,6 +407,7 @@ def batch_cancel(*, actor: Any, batch: ImportBatch) -> str:
         key = locked.file_key
     if key and default_storage.exists(key):
         default_storage.delete(key)
+    stash_clear(batch.pk)
     return _("Import cancelled.")
 
 

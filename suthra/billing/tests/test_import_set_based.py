@@ -2,6 +2,7 @@
 the row-by-row path decides and writes, on hostile files; a failure half-way writes nothing."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection, transaction
@@ -215,3 +216,73 @@ def test_a_failed_payment_commit_pays_no_bill_and_queues_nothing(
     assert not Bill.objects.filter(paid_on=dt.date(2025, 11, 20)).exists()
     assert PaymentException.objects.count() == queued
     assert not AuditEvent.objects.filter(action="bill.payment").exists()
+
+
+def _stash_files(batch):
+    from django.core.files.storage import default_storage
+
+    _dirs, files = default_storage.listdir(f"imports/{batch.pk}")
+    return sorted(f for f in files if f.startswith("stash-"))
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_commit_takes_the_previews_checked_rows_without_reading_the_file_again(
+    world, hostile_bills, login, monkeypatch
+):
+    from suthra.imports import services
+
+    client = login(world.manager)
+    batch = upload_batch(client, hostile_bills)
+    assert _stash_files(batch) == ["stash-bill_stage.json", "stash-bill_stage.tsv"]
+    preview = dict(batch.counts)
+    monkeypatch.setattr(services, "_parse", lambda batch: 1 / 0)  # the file is not read again
+    monkeypatch.setattr(importing, "stats_refresh", lambda keys=None: None)
+    batch = commit(client, batch)
+    assert batch.status == ImportBatch.Status.DONE, batch.message
+    for key in ("new", "changed", "unchanged", "rejected", "errors", "error_sample", "file"):
+        assert batch.counts[key] == preview[key], key
+    assert Bill.objects.filter(batch=batch).count() == 6
+    assert _stash_files(batch) == []
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("spoil", ["next-day", "tampered", "gone"])
+def test_a_stash_that_is_not_valid_any_more_is_not_used(
+    world, hostile_payments, login, monkeypatch, spoil
+):
+    from django.core.files.storage import default_storage
+
+    from suthra.imports import services
+
+    client = login(world.manager)
+    batch = upload_batch(client, hostile_payments, kind="PAYMENTS", name="p.csv")
+    key = f"imports/{batch.pk}/stash-payment_stage.tsv"
+    if spoil == "next-day":
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        monkeypatch.setattr(importing.timezone, "localdate", lambda: tomorrow)
+    elif spoil == "tampered":
+        data = default_storage.open(key).read()
+        default_storage.delete(key)
+        default_storage.save(key, io.BytesIO(data.replace(b"\t300\t", b"\t30\t")))
+    else:
+        services.stash_clear(batch.pk)
+    monkeypatch.setattr(importing, "stats_refresh", lambda keys=None: None)
+    parsed = []
+    real = services._parse
+    monkeypatch.setattr(services, "_parse", lambda b: parsed.append(b.pk) or real(b))
+    batch = commit(client, batch)
+    assert batch.status == ImportBatch.Status.DONE, batch.message
+    assert parsed == [batch.pk] and batch.counts["changed"] == 3
+    assert Bill.objects.get(psid=PSID + 2).paid_amount == 200
+
+
+@pytest.mark.django_db
+def test_cancel_deletes_the_stash(world, hostile_bills, login):
+    from django.urls import reverse
+
+    client = login(world.manager)
+    batch = upload_batch(client, hostile_bills)
+    client.post(reverse("imports:cancel", kwargs={"pk": batch.pk}))
+    assert _stash_files(batch) == []
