@@ -107,6 +107,21 @@ class StaffForm(forms.Form):
             return ([city] if city else []), ucs
         return [], []
 
+    def profile(self) -> dict[str, Any]:
+        """The account's profile, role and geography as ``staff_create``/``staff_update`` take
+        them (keyword arguments)."""
+        data = self.cleaned_data
+        cities, ucs = self.scope()
+        return {
+            "full_name": data["full_name"],
+            "role": data["role"],
+            "email": data["email"],
+            "mobile": data["mobile"],
+            "language": data["language"],
+            "cities": cities,
+            "ucs": ucs,
+        }
+
 
 class TemporaryPasswordForm(forms.Form):
     password = forms.CharField(

@@ -274,20 +274,12 @@ def _staff_form_context(form: StaffForm, staff: Staff | None) -> dict[str, Any]:
 def staff_create(request: HttpRequest) -> HttpResponse:
     form = StaffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        cities, ucs = form.scope()
-        data = form.cleaned_data
         try:
             staff = services.staff_create(
                 actor=_actor(request),
-                username=data["username"],
-                full_name=data["full_name"],
-                role=data["role"],
-                password=data["password"],
-                email=data["email"],
-                mobile=data["mobile"],
-                language=data["language"],
-                cities=cities,
-                ucs=ucs,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                **form.profile(),
                 ip=client_ip(request),
             )
         except ValidationError as exc:
@@ -326,20 +318,9 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     staff = get_object_or_404(Staff, pk=pk)
     form = StaffForm(request.POST or None, instance=staff)
     if request.method == "POST" and form.is_valid():
-        cities, ucs = form.scope()
-        data = form.cleaned_data
         try:
             services.staff_update(
-                actor=_actor(request),
-                staff=staff,
-                full_name=data["full_name"],
-                role=data["role"],
-                email=data["email"],
-                mobile=data["mobile"],
-                language=data["language"],
-                cities=cities,
-                ucs=ucs,
-                ip=client_ip(request),
+                actor=_actor(request), staff=staff, **form.profile(), ip=client_ip(request)
             )
         except ValidationError as exc:
             form.add_error(None, exc)
