@@ -255,6 +255,12 @@ def photo_open(key: str) -> IO[bytes]:
     return photo_storage().open(key, "rb")
 
 
+def photo_of(obj: Any, *, thumb: bool = False) -> FileResponse:
+    """``photo_response`` for a ticket's or visit's photo (``photo_key``), or its thumbnail
+    (``thumb_key``). Callers check scope first."""
+    return photo_response(obj.thumb_key if thumb else obj.photo_key)
+
+
 def photo_response(key: str) -> FileResponse:
     """A stored photo as a private, cacheable response; 404 when there is none.
 

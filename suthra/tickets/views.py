@@ -161,5 +161,4 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The ticket's photo, only for users whose area includes the unit."""
     ticket = _ticket_or_404(request, pk)
-    key = ticket.thumb_key if request.GET.get("size") == "thumb" else ticket.photo_key
-    return photos.photo_response(key)
+    return photos.photo_of(ticket, thumb=request.GET.get("size") == "thumb")

@@ -206,5 +206,4 @@ def visit_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     """The visit's photo (or ?size=thumb), only for users whose area includes the unit."""
     visit = _visit_or_404(request, pk)
-    key = visit.thumb_key if request.GET.get("size") == "thumb" else visit.photo_key
-    return photos.photo_response(key)
+    return photos.photo_of(visit, thumb=request.GET.get("size") == "thumb")

@@ -221,8 +221,7 @@ def visits_photo(
 ) -> FileResponse:
     """The visit's photo (or ``?size=thumb``), for callers whose area includes the unit."""
     visit = _visit(request, visit_id)
-    key = visit.thumb_key if params.size == "thumb" else visit.photo_key
-    return photos.photo_response(key)
+    return photos.photo_of(visit, thumb=params.size == "thumb")
 
 
 @router.post(
