@@ -163,11 +163,14 @@ def _pattern_chunk(ends: list[dt.date], uc_ids: list[int] | None) -> list[Paymen
     params: list[Any] = [months[0], months[-1]]
     if uc_ids is not None:
         where += f" AND u.uc_id IN ({', '.join(['%s'] * len(uc_ids))})"
-    masks = (
-        f"SELECT u.uc_id AS uc_id, SUM({bit}) AS billed, "  # noqa: S608
+    sums = (
+        f"SUM({bit}) AS billed, "
         f"SUM(CASE WHEN b.status = {int(BillStatus.PAID)} THEN {bit} ELSE 0 END) AS paid, "
-        f"SUM(CASE WHEN b.status <> {int(BillStatus.UNPAID)} THEN {bit} ELSE 0 END) AS partly "
-        f"FROM {source} WHERE {where} GROUP BY u.uc_id, u.id"
+        f"SUM(CASE WHEN b.status <> {int(BillStatus.UNPAID)} THEN {bit} ELSE 0 END) AS partly"
+    )
+    masks = (
+        f"SELECT u.uc_id AS uc_id, {sums} FROM {source} "  # noqa: S608
+        f"WHERE {where} GROUP BY u.uc_id, u.id"
     )
     params = [*bit_params, *bit_params, *bit_params, *params, *(uc_ids or [])]
     windows: list[tuple[int, int, int]] = []
@@ -226,24 +229,32 @@ def _refresh_patterns(
             chunk = chunk[len(run) :]
 
 
-def _refresh_flows(uc_ids: Iterable[int] | None) -> None:
-    """New units per survey month and closed units (inactive, by their last bill's month)."""
+def _refresh_flows(uc_ids: Iterable[int] | None, *, units_changed: Iterable[int] | None) -> None:
+    """New units per survey month and closed units (inactive, by their last bill's month) of
+    ``uc_ids`` (or all UCs). New units are counted again only in ``units_changed`` (None: all);
+    elsewhere only bills changed, and counting 300 k units' survey months is half a second."""
     units = SurveyUnit.objects.all()
     old = UnitFlowStat.objects.all()
     if uc_ids is not None:
         ids = sorted(set(uc_ids))
         units = units.filter(uc_id__in=ids)
         old = old.filter(uc_id__in=ids)
-    old.delete()
+    recount = None if units_changed is None else sorted(set(units_changed))
     flows: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
-    surveyed = (
-        units.filter(surveyed_at__isnull=False)
-        .annotate(m=TruncMonth("surveyed_at", tzinfo=timezone.get_current_timezone()))
+    if recount is not None:
+        kept = old.exclude(uc_id__in=recount).values_list("uc_id", "month", "new")
+        for uc_id, month, new in kept:
+            flows[(uc_id, month)][0] = new
+    old.delete()
+    surveyed = units.filter(surveyed_at__isnull=False)
+    if recount is not None:
+        surveyed = surveyed.filter(uc_id__in=recount)
+    for row in (
+        surveyed.annotate(m=TruncMonth("surveyed_at", tzinfo=timezone.get_current_timezone()))
         .values("uc_id", "m")
         .annotate(n=Count("id"))
         .order_by()
-    )
-    for row in surveyed:
+    ):
         month = row["m"].date() if isinstance(row["m"], dt.datetime) else row["m"]
         flows[(row["uc_id"], month)][0] += row["n"]
     # One probe of the (unit, month) index per inactive unit for its last bill.
@@ -255,6 +266,7 @@ def _refresh_flows(uc_ids: Iterable[int] | None) -> None:
         (
             UnitFlowStat(uc_id=uc_id, month=month, new=new, closed=closed)
             for (uc_id, month), (new, closed) in flows.items()
+            if new or closed
         ),
         batch_size=BATCH,
     )
@@ -300,7 +312,8 @@ def stats_refresh(
         for uc_id, month in keys:
             by_month[_first(month)].add(int(uc_id))
         touched = set().union(*by_month.values()) if by_month else set()
-        unit_ucs = touched | {int(u) for u in (units_of or ())}
+        units_changed = {int(u) for u in (units_of or ())}
+        unit_ucs = touched | units_changed
         if not unit_ucs:
             return
         _lock(sorted(unit_ucs))
@@ -318,7 +331,7 @@ def stats_refresh(
                 sorted(touched), min(by_month), _add(max(by_month), WINDOW - 1), archived
             )
         _refresh_units(unit_ucs)
-        _refresh_flows(unit_ucs)
+        _refresh_flows(unit_ucs, units_changed=units_changed)
 
 
 def _rebuild_all() -> None:
@@ -337,4 +350,4 @@ def _rebuild_all() -> None:
     if span["first"] is not None:
         _refresh_patterns(None, span["first"], span["last"], archived)
     _refresh_units(None)
-    _refresh_flows(None)
+    _refresh_flows(None, units_changed=None)
