@@ -90,6 +90,7 @@ def test_generated_data_consumer_summaries_equal_recount():
     generate(units=90, months=14, seed=7, end_month=NOV)
     assert PaymentPatternStat.objects.exists()
     assert UnitFlowStat.objects.filter(closed__gt=0).exists()
+    assert UnitFlowStat.objects.filter(new__gt=0).exists()
     assert_consumer_summaries_equal_recount()
     # Payments in two months more than a window apart (two pattern queries), as a
     # reconciliation would make them, then the refresh of the keys it touched.
