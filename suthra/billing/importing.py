@@ -322,40 +322,32 @@ class BillImport:
         for rec in records:
             unit = units.get(rec.survey_id)
             if unit is None:
-                errors.append(
-                    RowError(rec.row, "survey_id", rec.survey_id, gettext("unknown survey id"))
-                )
+                errors.append(_bill_rejection(UNKNOWN_UNIT, rec.row, rec.survey_id, rec.psid))
                 continue
             unit_id, uc_id = unit
             survey_of_unit[unit_id] = rec.survey_id
             if allowed is not None and uc_id not in allowed:
-                errors.append(
-                    RowError(
-                        rec.row, "survey_id", rec.survey_id, gettext("unit is outside your area")
-                    )
-                )
+                errors.append(_bill_rejection(OUTSIDE, rec.row, rec.survey_id, rec.psid))
                 continue
             same_psid = by_psid.get(rec.psid) or elsewhere.get(rec.psid)
             if same_psid is not None and (same_psid[1], same_psid[2]) != (unit_id, rec.month):
                 errors.append(
-                    RowError(
-                        rec.row,
-                        "psid",
-                        str(rec.psid),
-                        gettext("PSID already belongs to another bill (unit #%(unit)s, %(month)s)")
-                        % {"unit": same_psid[1], "month": f"{same_psid[2]:%b-%Y}"},
+                    _bill_rejection(
+                        PSID_TAKEN, rec.row, rec.survey_id, rec.psid, *same_psid[1:3], None
                     )
                 )
                 continue
             current = by_unit_month.get((unit_id, rec.month))
             if current is not None and current[0] != rec.psid:
                 errors.append(
-                    RowError(
+                    _bill_rejection(
+                        UNIT_HAS_BILL,
                         rec.row,
-                        "psid",
-                        str(rec.psid),
-                        gettext("this unit already has bill %(psid)s for %(month)s")
-                        % {"psid": current[0], "month": f"{rec.month:%b-%Y}"},
+                        rec.survey_id,
+                        rec.psid,
+                        unit_id,
+                        rec.month,
+                        current[0],
                     )
                 )
                 continue
@@ -734,38 +726,44 @@ _VERDICTS = {
 
 
 def _bill_plan_errors() -> list[RowError]:
-    """The rows the database refused, with the row-by-row path's messages."""
-    out = []
-    for row, verdict, survey_id, psid, p_unit, p_month, month, c_psid in _sql(
-        "SELECT row, verdict, survey_id, psid, p_unit, p_month, month, c_psid FROM bill_plan"
-        " WHERE verdict >= %s ORDER BY row",
-        [UNKNOWN_UNIT],
-    ):
-        if verdict == UNKNOWN_UNIT:
-            out.append(RowError(row, "survey_id", survey_id, gettext("unknown survey id")))
-        elif verdict == OUTSIDE:
-            out.append(RowError(row, "survey_id", survey_id, gettext("unit is outside your area")))
-        elif verdict == PSID_TAKEN:
-            out.append(
-                RowError(
-                    row,
-                    "psid",
-                    str(psid),
-                    gettext("PSID already belongs to another bill (unit #%(unit)s, %(month)s)")
-                    % {"unit": p_unit, "month": f"{p_month:%b-%Y}"},
-                )
-            )
-        else:
-            out.append(
-                RowError(
-                    row,
-                    "psid",
-                    str(psid),
-                    gettext("this unit already has bill %(psid)s for %(month)s")
-                    % {"psid": c_psid, "month": f"{month:%b-%Y}"},
-                )
-            )
-    return out
+    """The rows the database refused."""
+    return [
+        _bill_rejection(*values)
+        for values in _sql(
+            "SELECT verdict, row, survey_id, psid, p_unit,"
+            " CASE WHEN verdict = %s THEN p_month ELSE month END, c_psid FROM bill_plan"
+            " WHERE verdict >= %s ORDER BY row",
+            [PSID_TAKEN, UNKNOWN_UNIT],
+        )
+    ]
+
+
+def _bill_rejection(
+    verdict: int,
+    row: int,
+    survey_id: str,
+    psid: int,
+    unit: int | None = None,
+    month: dt.date | None = None,
+    other_psid: int | None = None,
+) -> RowError:
+    """Why a bill row is rejected (both paths): ``unit`` and ``month`` are those of the bill
+    that has the PSID (PSID_TAKEN) or the row's own (UNIT_HAS_BILL, with ``other_psid``)."""
+    if verdict == UNKNOWN_UNIT:
+        return RowError(row, "survey_id", survey_id, gettext("unknown survey id"))
+    if verdict == OUTSIDE:
+        return RowError(row, "survey_id", survey_id, gettext("unit is outside your area"))
+    if verdict == PSID_TAKEN:
+        reason = gettext("PSID already belongs to another bill (unit #%(unit)s, %(month)s)") % {
+            "unit": unit,
+            "month": f"{month:%b-%Y}",
+        }
+    else:
+        reason = gettext("this unit already has bill %(psid)s for %(month)s") % {
+            "psid": other_psid,
+            "month": f"{month:%b-%Y}",
+        }
+    return RowError(row, "psid", str(psid), reason)
 
 
 def _bill_changes_sample() -> list[dict[str, Any]]:
