@@ -146,6 +146,13 @@ def _sql(sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
         return list(cursor.fetchall()) if cursor.description else []
 
 
+def _sql_rows(sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Iterator[tuple]:
+    """The rows one at a time (converted to Python as they are read, not all at once)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        yield from cursor
+
+
 def _sql_count(sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -730,7 +737,7 @@ def _bill_plan_errors() -> list[RowError]:
     """The rows the database refused."""
     return [
         _bill_rejection(*values)
-        for values in _sql(
+        for values in _sql_rows(
             "SELECT verdict, row, survey_id, psid, p_unit,"
             " CASE WHEN verdict = %s THEN p_month ELSE month END, c_psid FROM bill_plan"
             " WHERE verdict >= %s ORDER BY row",
@@ -1156,7 +1163,7 @@ def _plan_payments_sql(
         _sql("ANALYZE payment_plan")
         errors.extend(
             RowError(row, "psid", str(psid), gettext("bill is outside your area"))
-            for row, psid in _sql(
+            for row, psid in _sql_rows(
                 "SELECT row, psid FROM payment_plan WHERE verdict = %s ORDER BY row", [OUTSIDE]
             )
         )

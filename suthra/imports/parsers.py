@@ -518,6 +518,7 @@ def error_rows(errors: Sequence[RowError]) -> Iterator[list[str]]:
 def errors_csv(errors: Sequence[RowError]) -> bytes:
     """The downloadable error report (UTF-8 with BOM so Excel shows Urdu correctly)."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")  # written first: no second copy of a large report to prepend it
     writer = csv.writer(buffer)
     writer.writerows(error_rows(errors))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return buffer.getvalue().encode("utf-8")
