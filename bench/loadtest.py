@@ -57,6 +57,9 @@ def server_env(url: str, static: Path) -> dict[str, str]:
             "LOGIN_RATE_PER_IP": "100000",
             "LOGIN_RATE_PER_USERNAME": "100000",
             "IMPORT_MAX_BYTES": str(512 * 1024 * 1024),
+            # As bin/serve: glibc gives each thread its own malloc arena otherwise, and four
+            # threads per worker then hold several half-empty heaps (docs/DEPLOY.md).
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
     )
     return env
@@ -178,6 +181,7 @@ def locust(
         "--csv",
         str(prefix),
         "--only-summary",
+        "--csv-full-history",
         "--loglevel",
         "WARNING",
     ]
