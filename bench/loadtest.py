@@ -186,6 +186,11 @@ def locust(
         "WARNING",
     ]
     subprocess.run(cmd, env=env, cwd=ROOT, check=False)
+    keep = ROOT / "bench" / "results"  # not in git: the per-second history, for reading
+    keep.mkdir(exist_ok=True)
+    history = Path(f"{prefix}_stats_history.csv")
+    if history.exists():
+        shutil.copy(history, keep / f"loadtest-{prefix.name}-history.csv")
     rows = {}
     with open(f"{prefix}_stats.csv") as handle:
         for row in csv.DictReader(handle):
