@@ -236,7 +236,13 @@ def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
         return None
     # The unit id is the second column: find its line without parsing the others.
     line = re.search(rb"^[0-9]+,%d,[^\r\n]*" % unit_id, text, re.MULTILINE)
-    return _bill(next(csv.reader([line.group().decode("utf-8")]))) if line else None
+    if line is None:
+        return None
+    try:
+        return _bill(next(csv.reader([line.group().decode("utf-8")])))
+    except ValueError:  # a line of another layout
+        log.error("archive file %s: unexpected line for unit %s", archived.file_key, unit_id)
+        return None
 
 
 def archived_bills(unit_id: int) -> list[Bill]:
