@@ -229,10 +229,19 @@ def _refresh_patterns(
             chunk = chunk[len(run) :]
 
 
-def _refresh_flows(uc_ids: Iterable[int] | None, *, units_changed: Iterable[int] | None) -> None:
+def _refresh_flows(
+    uc_ids: Iterable[int] | None,
+    *,
+    units_changed: Iterable[int] | None,
+    archived: set[dt.date],
+) -> None:
     """New units per survey month and closed units (inactive, by their last bill's month) of
     ``uc_ids`` (or all UCs). New units are counted again only in ``units_changed`` (None: all);
-    elsewhere only bills changed, and counting 300 k units' survey months is half a second."""
+    elsewhere only bills changed, and counting 300 k units' survey months is half a second.
+    The closed units of an ``archived`` month stay as they were: the bills that told them are
+    in the archive file now (a unit whose last bill is in an archived month has no bill left
+    in the table, or only older ones — then it also counts in the month of those, a rare
+    overlap when a month older than an archived one was restored)."""
     units = SurveyUnit.objects.all()
     old = UnitFlowStat.objects.all()
     if uc_ids is not None:
@@ -245,6 +254,10 @@ def _refresh_flows(uc_ids: Iterable[int] | None, *, units_changed: Iterable[int]
         kept = old.exclude(uc_id__in=recount).values_list("uc_id", "month", "new")
         for uc_id, month, new in kept:
             flows[(uc_id, month)][0] = new
+    for uc_id, month, closed in old.filter(month__in=archived).values_list(
+        "uc_id", "month", "closed"
+    ):
+        flows[(uc_id, month)][1] = closed
     old.delete()
     surveyed = units.filter(surveyed_at__isnull=False)
     if recount is not None:
@@ -260,7 +273,7 @@ def _refresh_flows(uc_ids: Iterable[int] | None, *, units_changed: Iterable[int]
     # One probe of the (unit, month) index per inactive unit for its last bill.
     last_bill = Bill.objects.filter(unit=OuterRef("pk")).order_by("-month").values("month")[:1]
     for uc_id, last in units.filter(is_active=False).values_list("uc_id", Subquery(last_bill)):
-        if last is not None:
+        if last is not None and last not in archived:
             flows[(uc_id, last)][1] += 1
     UnitFlowStat.objects.bulk_create(
         (
@@ -317,7 +330,7 @@ def stats_refresh(
         if not unit_ucs:
             return
         _lock(sorted(unit_ucs))
-        archived = _archived_months() if by_month else set()
+        archived = _archived_months()
         for month, uc_set in sorted(by_month.items()):
             if month in archived:
                 continue
@@ -331,10 +344,12 @@ def stats_refresh(
                 sorted(touched), min(by_month), _add(max(by_month), WINDOW - 1), archived
             )
         _refresh_units(unit_ucs)
-        _refresh_flows(unit_ucs, units_changed=units_changed)
+        _refresh_flows(unit_ucs, units_changed=units_changed, archived=archived)
 
 
 def _rebuild_all() -> None:
+    """Every summary from the bills and units — except the rows of archived months, which
+    have no bills left to be counted: deleting them would lose their figures."""
     _lock(None)
     archived = _archived_months()
     MonthlyStat.objects.exclude(month__in=archived).delete()
@@ -346,8 +361,18 @@ def _rebuild_all() -> None:
         if month not in archived:
             _write_month(month, None)
         month = _add(month, 1)
+    rebuild_consumer_summaries(archived)
+    _refresh_units(None)
+
+
+def rebuild_consumer_summaries(archived: set[dt.date] | None = None) -> None:
+    """The payment patterns and new / closed units of every UC, from the bills in the table
+    (the month summaries must be written: the newest month is read from them). Archived
+    months' rows stay. Also used by the migration that created these two summaries."""
+    if archived is None:
+        archived = _archived_months()
+    span = Bill.objects.aggregate(first=Min("month"), last=Max("month"))
     PaymentPatternStat.objects.exclude(month__in=archived).delete()
     if span["first"] is not None:
         _refresh_patterns(None, span["first"], span["last"], archived)
-    _refresh_units(None)
-    _refresh_flows(None, units_changed=None)
+    _refresh_flows(None, units_changed=None, archived=archived)

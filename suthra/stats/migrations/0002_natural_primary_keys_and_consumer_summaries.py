@@ -2,9 +2,15 @@
 consumers report's two summaries (payment patterns, new and closed units).
 
 Django cannot turn a table's surrogate ``id`` into a composite primary key in place, so the two
-bill summaries are dropped and created again (they are derived data) and rebuilt at the end
-when there are bills. Should that rebuild fail (say, a later migration changed these tables
-again), the migration still succeeds and ``manage.py rebuild_stats`` brings the rows back.
+bill summaries get new tables — but their rows are carried over, not recomputed: a month
+archived by the billing app (``archive_bills``) has no bills left to recompute them from. The
+old rows are set aside in a holding table (``CREATE TABLE … AS SELECT``), the old table is
+dropped and the new one created, the rows are inserted back (``INSERT … SELECT``) and the
+holding table dropped — one transaction, on SQLite as on PostgreSQL. Only the two new
+summaries (patterns, flows) are computed from the bills still in the table; should that fail
+(say, a later migration changed those tables again), the migration still succeeds and
+``manage.py rebuild_stats`` fills them. Reversible: backwards, the rows go back to tables with
+an ``id`` and the two new summaries are dropped.
 """
 
 import logging
@@ -14,19 +20,37 @@ from django.db import DatabaseError, migrations, models, transaction
 
 log = logging.getLogger(__name__)
 
+# Columns common to both shapes of each table (the old one only adds ``id``).
+MONTHLY = "month, uc_id, status, aging, bills, fees, arrears, collected, outstanding"
+TYPED = (
+    "month, uc_id, business_type_id, category, status, bills, fees, arrears, collected, outstanding"
+)
 
-def rebuild(apps, schema_editor) -> None:
+
+def _set_aside(table: str, columns: str) -> str:
+    return f"CREATE TABLE {table}_carry AS SELECT {columns} FROM {table}"  # noqa: S608
+
+
+def _put_back(table: str, columns: str) -> list[str]:
+    return [
+        f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_carry",  # noqa: S608
+        f"DROP TABLE {table}_carry",
+    ]
+
+
+def consumer_summaries(apps, schema_editor) -> None:
+    """The payment-pattern and new/closed-unit summaries did not exist before: compute them
+    from the bills (archived months have none, and had no such rows to lose)."""
     if not apps.get_model("units", "SurveyUnit").objects.exists():
         return
-    # The summaries are derived data: the service that keeps them is the one that can rebuild
-    # them (it is the current code, not the historical models).
-    from suthra.stats.services import stats_refresh
+    # The service that keeps the summaries is the one that can compute them (current code).
+    from suthra.stats.services import rebuild_consumer_summaries
 
     try:
         with transaction.atomic():
-            stats_refresh()
+            rebuild_consumer_summaries()
     except DatabaseError:
-        log.warning("stats summaries not rebuilt: run manage.py rebuild_stats", exc_info=True)
+        log.warning("consumer summaries not computed: run manage.py rebuild_stats", exc_info=True)
 
 
 def _uc():
@@ -62,6 +86,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Set the rows aside (backwards: put them back into the re-created old tables).
+        migrations.RunSQL(
+            [
+                _set_aside("stats_monthlystat", MONTHLY),
+                _set_aside("stats_monthlytypestat", TYPED),
+            ],
+            [
+                *_put_back("stats_monthlystat", MONTHLY),
+                *_put_back("stats_monthlytypestat", TYPED),
+            ],
+        ),
         migrations.DeleteModel(name="MonthlyStat"),
         migrations.DeleteModel(name="MonthlyTypeStat"),
         migrations.CreateModel(
@@ -174,5 +209,16 @@ class Migration(migrations.Migration):
                 ("uc", _uc()),
             ],
         ),
-        migrations.RunPython(rebuild, migrations.RunPython.noop, elidable=True),
+        # Put the rows back into the new tables (backwards: set the new tables' rows aside).
+        migrations.RunSQL(
+            [
+                *_put_back("stats_monthlystat", MONTHLY),
+                *_put_back("stats_monthlytypestat", TYPED),
+            ],
+            [
+                _set_aside("stats_monthlystat", MONTHLY),
+                _set_aside("stats_monthlytypestat", TYPED),
+            ],
+        ),
+        migrations.RunPython(consumer_summaries, migrations.RunPython.noop),
     ]
