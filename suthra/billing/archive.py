@@ -23,7 +23,8 @@ idempotent. Called by the management commands ``archive_bills`` and ``restore_bi
 
 The dashboard's summaries (suthra.stats) are left alone when a month is archived — the
 figures did not change, only where the detail lives; ``ArchivedUCMonth`` carries the same
-per-UC × status totals for reports. Restoring calls ``stats_refresh`` for the restored keys.
+per-UC × status totals for reports. Restoring recounts the month's summaries
+(``stats_refresh_month``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from suthra.billing.importing import month_add
 from suthra.billing.models import ArchivedMonth, ArchivedUCMonth, Bill
 from suthra.imports.models import ImportBatch
 from suthra.imports.services import ADVISORY_LOCK_KEY
-from suthra.stats.services import stats_refresh
+from suthra.stats.services import stats_refresh_month
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +293,5 @@ def restore_month(month: dt.date) -> MonthResult:
         archived.restored_at = timezone.now()
         archived.blocks = []
         archived.save(update_fields=["state", "restored_at", "blocks"])
-        keys = set(Bill.objects.filter(month=month).values_list("unit__uc_id", "month").distinct())
-        stats_refresh(keys=sorted(keys))
+        stats_refresh_month(month)
     return MonthResult(month, restored, archived.file_key)

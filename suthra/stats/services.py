@@ -347,6 +347,20 @@ def stats_refresh(
         _refresh_flows(unit_ucs, units_changed=units_changed, archived=archived)
 
 
+def stats_refresh_month(month: dt.date) -> None:
+    """Recompute one month's summaries for every UC that has bills in it or rows kept for it —
+    a restored archived month: its rows were written when it was archived, and a unit may have
+    moved to another UC since (that UC's rows are recounted too, not left beside the new ones).
+    Call it inside the transaction that put the bills back."""
+    month = _first(month)
+    ucs = set(
+        Bill.objects.filter(month=month).order_by().values_list("unit__uc_id", flat=True).distinct()
+    )
+    for model in (MonthlyStat, MonthlyTypeStat, PaymentPatternStat):
+        ucs |= set(model.objects.filter(month=month).values_list("uc_id", flat=True).distinct())
+    stats_refresh(keys=[(uc, month) for uc in sorted(ucs)])
+
+
 def _rebuild_all() -> None:
     """Every summary from the bills and units — except the rows of archived months, which
     have no bills left to be counted: deleting them would lose their figures."""

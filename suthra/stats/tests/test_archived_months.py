@@ -106,3 +106,23 @@ def test_archive_then_restore_equals_a_recount(generated):
     assert restored == generated
     stats_refresh()  # a full recount
     assert snapshot() == restored
+
+
+@pytest.mark.django_db
+def test_restore_recounts_the_uc_units_left(generated):
+    """Units moved to another UC while their month was archived: restoring recounts both UCs'
+    rows of the month (the old UC's kept rows would otherwise count their bills twice)."""
+    billed = SurveyUnit.objects.filter(bills__month=AUG).order_by("pk")
+    unit = billed[0]
+    other_uc = billed.exclude(uc_id=unit.uc_id)[0].uc_id
+    archive.archive_month(AUG)
+    SurveyUnit.objects.filter(uc_id=unit.uc_id).update(uc_id=other_uc)  # the UC has none left
+    archive.restore_month(AUG)
+    monthly, typed, _ = summaries()
+    expected = recount()
+    assert {k: v for k, v in monthly.items() if k[0] == AUG} == {
+        k: v for k, v in expected[0].items() if k[0] == AUG
+    }
+    assert {k: v for k, v in typed.items() if k[0] == AUG} == {
+        k: v for k, v in expected[1].items() if k[0] == AUG
+    }
