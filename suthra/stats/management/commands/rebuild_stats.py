@@ -13,7 +13,10 @@ from suthra.stats.services import stats_refresh
 
 
 class Command(BaseCommand):
-    help = "Recompute every summary of the dashboard and reports from the bills and units."
+    help = (
+        "Recompute every summary of the dashboard and reports from the bills and units; "
+        "archived months (archive_bills) keep their rows, having no bills to count."
+    )
 
     def handle(self, *args, **options) -> None:
         started = time.monotonic()
