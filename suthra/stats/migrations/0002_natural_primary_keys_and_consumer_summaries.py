@@ -10,7 +10,8 @@ holding table dropped — one transaction, on SQLite as on PostgreSQL. Only the 
 summaries (patterns, flows) are computed from the bills still in the table; should that fail
 (say, a later migration changed those tables again), the migration still succeeds and
 ``manage.py rebuild_stats`` fills them. Reversible: backwards, the rows go back to tables with
-an ``id`` and the two new summaries are dropped.
+an ``id`` and the two new summaries are dropped — refused while archived months have rows in
+them (those could not be computed again).
 """
 
 import logging
@@ -51,6 +52,28 @@ def consumer_summaries(apps, schema_editor) -> None:
             rebuild_consumer_summaries()
     except DatabaseError:
         log.warning("consumer summaries not computed: run manage.py rebuild_stats", exc_info=True)
+
+
+def refuse_to_drop_archived_rows(apps, schema_editor) -> None:
+    """Backwards, the two new summaries are dropped; those of archived months cannot be
+    computed again (their bills are in the archive files), so refuse rather than lose them."""
+    try:
+        archived_month = apps.get_model("billing", "ArchivedMonth")
+    except LookupError:
+        return
+    archived = set(archived_month.objects.filter(state=1).values_list("month", flat=True))
+    kept = set()
+    for name in ("PaymentPatternStat", "UnitFlowStat"):
+        model = apps.get_model("stats", name)
+        kept |= set(model.objects.filter(month__in=archived).values_list("month", flat=True))
+    if kept:
+        months = ", ".join(f"{m:%Y-%m}" for m in sorted(kept))
+        raise RuntimeError(
+            "Unapplying stats 0002 would drop the payment-pattern and new/closed-unit summaries "
+            f"of the archived months {months}, which cannot be computed again from the bills. "
+            "Restore those months first (manage.py restore_bills --month YYYY-MM), or delete "
+            "their rows of stats_paymentpatternstat and stats_unitflowstat on purpose."
+        )
 
 
 def _uc():
@@ -220,5 +243,5 @@ class Migration(migrations.Migration):
                 _set_aside("stats_monthlytypestat", TYPED),
             ],
         ),
-        migrations.RunPython(consumer_summaries, migrations.RunPython.noop),
+        migrations.RunPython(consumer_summaries, refuse_to_drop_archived_rows),
     ]
