@@ -31,7 +31,13 @@ from django.utils.translation import gettext, gettext_noop
 
 from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
-from suthra.billing.models import Bill, BillStatus, PaymentChannel, PaymentException
+from suthra.billing.models import (
+    ArchivedMonth,
+    Bill,
+    BillStatus,
+    PaymentChannel,
+    PaymentException,
+)
 from suthra.core.audit import audit_bulk
 from suthra.imports import services
 from suthra.imports.models import ImportBatch
@@ -299,6 +305,7 @@ class BillImport:
         preview: bool = True,
     ) -> Plan:
         """Who may call: the import machinery (MANAGER and up, or a management command)."""
+        records, errors = _without_archived_months(records, errors)
         if set_based():
             return _plan_bills_sql(batch, records, errors, preview=preview)
         errors = list(errors)
@@ -432,6 +439,37 @@ class BillImport:
         }
         stats_refresh(keys=sorted(keys))
         return {"written": len(new) + len(changed)}
+
+
+def _without_archived_months(
+    records: list[Any] | Staged, errors: list[RowError]
+) -> tuple[list[Any] | Staged, list[RowError]]:
+    """Bills of an archived month are refused: the month lives in its file and its summaries
+    are frozen, so it must be restored (``restore_bills --month``) before it can change."""
+    months = records.months if isinstance(records, Staged) else {r.month for r in records}
+    archived = set(
+        ArchivedMonth.objects.filter(
+            month__in=months, state=ArchivedMonth.State.ARCHIVED
+        ).values_list("month", flat=True)
+    )
+    if not archived:
+        return records, errors
+    if isinstance(records, Staged):  # archived between the preview and the commit
+        raise ValueError(
+            gettext("Month %(month)s was archived after the preview; restore it and start again.")
+            % {"month": min(archived).strftime("%b-%Y")}
+        )
+    reason = gettext("month %(month)s is archived; restore it before importing its bills")
+    kept: list[Any] = []
+    errors = list(errors)
+    for rec in records:
+        if rec.month in archived:
+            month = rec.month.strftime("%b-%Y")
+            errors.append(RowError(rec.row, "month", month, reason % {"month": month}))
+        else:
+            kept.append(rec)
+    errors.sort(key=lambda e: e.row)
+    return kept, errors
 
 
 def _final(rec: billrows.BillRow, current: tuple | None) -> tuple:

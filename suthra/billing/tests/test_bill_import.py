@@ -324,3 +324,23 @@ def test_xlsx_with_several_sheets(world, units, login):
     assert batch.counts["file"]["sheet"] == "November"
     assert batch.counts["new"] == 1
     assert "formula" in batch.counts["error_sample"][0]["reason"]
+
+
+@pytest.mark.django_db
+def test_rows_of_an_archived_month_are_refused_and_the_rest_imported(world, units, login):
+    from suthra.billing.models import ArchivedMonth
+
+    ArchivedMonth.objects.create(month=dt.date(2025, 10, 1), file_key="archive/x.csv.gz")
+    client = login(world.manager)
+    data = csv_bytes(
+        BILL_HEADER,
+        f"{P1},Nov-2025,SP-A-1,300,0,300",
+        "10020030040050011,Oct-2025,SP-A-2,300,0,300",  # archived month
+    )
+    batch = upload_batch(client, data)
+    assert batch.counts["new"] == 1, batch.counts
+    reasons = {e["row"]: e["reason"] for e in batch.counts["error_sample"]}
+    assert "archived" in reasons[3]
+    batch = commit(client, batch)
+    assert list(Bill.objects.values_list("psid", flat=True)) == [P1]
+    assert not Bill.objects.filter(month=dt.date(2025, 10, 1)).exists()
