@@ -114,7 +114,7 @@ def test_supervisor_searches_edits_and_bulk_deactivates(phone, world, screenshot
     phone.fill("#id_billing_mobile", "0300 765 4321")
     phone.click("button:has-text('Save')")
     expect(phone.locator("#billing-details")).to_contain_text("03007654321")
-    expect(phone.locator("#history")).to_contain_text("unit.billing")
+    expect(phone.locator("#history")).to_contain_text("Billing details changed")
 
     # Deactivate with a reason.
     phone.click("text=Deactivate this unit")
