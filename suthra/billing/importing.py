@@ -348,7 +348,7 @@ class BillImport:
             if same_psid is not None and (same_psid[1], same_psid[2]) != (unit_id, rec.month):
                 errors.append(
                     _bill_rejection(
-                        PSID_TAKEN, rec.row, rec.survey_id, rec.psid, *same_psid[1:3], None
+                        PSID_TAKEN, rec.row, rec.survey_id, rec.psid, same_psid[1], same_psid[2]
                     )
                 )
                 continue
@@ -441,9 +441,7 @@ class BillImport:
         return {"written": len(new) + len(changed)}
 
 
-def _without_archived_months(
-    records: list[Any] | Staged, errors: list[RowError]
-) -> tuple[list[Any] | Staged, list[RowError]]:
+def _without_archived_months(records: Any, errors: list[RowError]) -> tuple[Any, list[RowError]]:
     """Bills of an archived month are refused: the month lives in its file and its summaries
     are frozen, so it must be restored (``restore_bills --month``) before it can change."""
     months = records.months if isinstance(records, Staged) else {r.month for r in records}

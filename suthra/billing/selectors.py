@@ -138,7 +138,8 @@ def collection(qs: QuerySet[Bill]) -> dict[str, Any]:
     days: dict[Any, dict[str, Any]] = {}
     channels: dict[int, dict[str, Any]] = {}
     grouped = qs.values("paid_on", "channel").annotate(n=Count("psid"), total=Sum("paid_amount"))
-    for row in grouped.order_by():
+    row: dict[str, Any]
+    for row in grouped.order_by():  # type: ignore[assignment]
         for key, field, out in (("paid_on", "paid_on", days), ("channel", "channel", channels)):
             entry = out.setdefault(row[key], {field: row[key], "n": 0, "total": 0})
             entry["n"] += row["n"]

@@ -98,7 +98,7 @@ class Table:
 
     columns: dict[str, int]
     headers: list[str]
-    rows: Sequence[tuple[int, list[Any]]]
+    rows: Sequence[tuple[int, list[Any]]] | CsvRows
     encoding: str = ""
     delimiter: str = ""
     sheet: str = ""

@@ -151,9 +151,8 @@ def _visit_counts(actor: Any, place: Place, today: dt.date) -> dict:
 def month_rows(actor: Any, place: Place) -> list[dict[str, Any]]:
     """Sums per month × status × aging bucket of the actor's summaries: a few hundred rows that
     answer the trend, the status mix, the aging chart and the latest month in one query."""
-    return list(
-        monthly_stats(actor, place).values("month", "status", "aging").annotate(**SUMS).order_by()
-    )
+    rows = monthly_stats(actor, place).values("month", "status", "aging").annotate(**SUMS)
+    return [dict(row) for row in rows.order_by()]
 
 
 def latest_of(rows: Iterable[Mapping[str, Any]]) -> dt.date | None:
