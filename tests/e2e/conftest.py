@@ -105,3 +105,37 @@ def screenshot():
         return path
 
     return _shot
+
+
+SW_READY = """async (ms) => {
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(null), ms));
+    const ready = (async () => {
+        const reg = await navigator.serviceWorker.ready;
+        if (!navigator.serviceWorker.controller) {
+            await new Promise((resolve) =>
+                navigator.serviceWorker.addEventListener("controllerchange", resolve));
+        }
+        return reg.active.scriptURL;
+    })();
+    return await Promise.race([ready, timeout]);
+}"""
+
+
+def sw_ready(page, seconds: float = 20) -> str:
+    """Wait (bounded) for the service worker to control the page; returns its script URL.
+
+    A page's evaluate() has no timeout of its own, so an install that failed (say, one
+    precached file refused while the machine was busy) would wait forever; this reloads once
+    and then fails with a clear message instead."""
+    for attempt in range(2):
+        url = page.evaluate(SW_READY, int(seconds * 1000))
+        if url:
+            return url
+        if attempt == 0:
+            page.reload()
+    state = page.evaluate(
+        "async () => JSON.stringify((await navigator.serviceWorker.getRegistrations())"
+        ".map((r) => [r.installing && r.installing.state, r.waiting && r.waiting.state,"
+        " r.active && r.active.state]))"
+    )
+    raise AssertionError(f"the service worker did not take control in {seconds} s: {state}")

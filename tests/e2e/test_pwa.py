@@ -7,19 +7,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-
-def sw_ready(page) -> str:
-    """Wait for the service worker to control the page; returns its script URL."""
-    return page.evaluate(
-        """async () => {
-            const reg = await navigator.serviceWorker.ready;
-            if (!navigator.serviceWorker.controller) {
-                await new Promise((resolve) =>
-                    navigator.serviceWorker.addEventListener("controllerchange", resolve));
-            }
-            return reg.active.scriptURL;
-        }"""
-    )
+from tests.e2e.conftest import sw_ready
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,7 +27,7 @@ def test_install_criteria_manifest_and_service_worker(phone, world, login_as, sc
         assert status == 200, icon["src"]
     assert phone.get_attribute("meta[name=theme-color]", "content")
     assert sw_ready(phone).endswith("/sw.js")
-    scope = phone.evaluate("async () => (await navigator.serviceWorker.ready).scope")
+    scope = phone.evaluate("async () => (await navigator.serviceWorker.getRegistration()).scope")
     assert scope == phone.url.split("/", 3)[0] + "//" + phone.url.split("/", 3)[2] + "/"
     screenshot(phone, "pwa-home")
 

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from suthra.core.testing import make_bill, make_unit
+from tests.e2e.conftest import sw_ready
 
 FIRST_LOAD_BUDGET = 200 * 1024
 LATER_PAGE_BUDGET = 40 * 1024
@@ -58,7 +59,7 @@ def test_first_load_and_later_pages_stay_light(phone, world, login_as):
     report: list[tuple[str, int, int]] = []
 
     phone.goto("/accounts/login/")
-    phone.evaluate("navigator.serviceWorker.ready")
+    sw_ready(phone)
     settle(phone)
     first = meter.take()
     report.append(("first load (login page + app install)", sum(s for _, s in first), len(first)))
