@@ -48,25 +48,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from suthra.billing.importing import month_add
-from suthra.billing.models import ArchivedMonth, ArchivedUCMonth, Bill
+from suthra.billing.models import BILL_COLUMNS, ArchivedMonth, ArchivedUCMonth, Bill
 from suthra.imports.models import ImportBatch
 from suthra.imports.services import ADVISORY_LOCK_KEY
 from suthra.stats.services import stats_refresh_month
 
 log = logging.getLogger(__name__)
 
-COLUMNS = [
-    "psid",
-    "unit_id",
-    "month",
-    "monthly_fee",
-    "arrears",
-    "paid_amount",
-    "paid_on",
-    "status",
-    "channel",
-    "batch_id",
-]
+COLUMNS = BILL_COLUMNS
 UNIT = COLUMNS.index("unit_id")
 CHUNK = 20_000  # bills read from the database per query
 BLOCK = 2_000  # bills per gzip member of the file (one member is read to show one unit)

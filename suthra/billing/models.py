@@ -115,6 +115,21 @@ class Bill(models.Model):
         return max(0, self.amount_due - self.paid_amount)
 
 
+# A bill's database columns in table order: the archive files' header and the generator's COPY.
+BILL_COLUMNS = [
+    "psid",
+    "unit_id",
+    "month",
+    "monthly_fee",
+    "arrears",
+    "paid_amount",
+    "paid_on",
+    "status",
+    "channel",
+    "batch_id",
+]
+
+
 class PaymentException(models.Model):
     """A payment-file row that was not applied as is: the queue supervisors work through."""
 

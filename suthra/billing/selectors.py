@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet, Sum
 from suthra.accounts.scope import get_or_404, scoped, uc_ids
 from suthra.billing.archive import archived_bills
 from suthra.billing.models import (
+    ArchivedMonth,
     Bill,
     BillQuerySet,
     BillStatus,
@@ -25,18 +26,8 @@ def bills_for(actor: Any) -> BillQuerySet:
 
 def bill_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
     """The bill query tool: filters of ``BillFilterForm`` on the actor's bills."""
-    qs = bills_for(actor).with_amount_due()
+    qs = _month_status_place(bills_for(actor).with_amount_due(), filters, uc="unit__uc")
     f = filters
-    if f.get("month_from"):
-        qs = qs.filter(month__gte=f["month_from"])
-    if f.get("month_to"):
-        qs = qs.filter(month__lte=f["month_to"])
-    if f.get("status") not in (None, ""):
-        qs = qs.filter(status=int(f["status"]))
-    if f.get("uc"):
-        qs = qs.filter(unit__uc_id=f["uc"])
-    elif f.get("city"):
-        qs = qs.filter(unit__uc__city_id=f["city"])
     if f.get("due_min") is not None:
         qs = qs.filter(amount_due_db__gte=f["due_min"])  # type: ignore[misc]
     if f.get("due_max") is not None:
@@ -65,15 +56,20 @@ def bill_count_estimate(*, actor: Any, filters: dict[str, Any]) -> int | None:
     kept equal to the bills by every service that writes them) instead of counting millions of
     rows — or None when a filter (amounts, paid dates, PSIDs) is beyond the summaries.
     Archived months have summaries but no bills here, so they are left out."""
-    from suthra.billing.models import ArchivedMonth
     from suthra.stats.models import MonthlyStat
 
     if not summary_countable(filters):
         return None
-    f = filters
     qs = scoped(actor, MonthlyStat.objects.all(), "uc").exclude(
         month__in=ArchivedMonth.objects.filter(state=ArchivedMonth.State.ARCHIVED).values("month")
     )
+    qs = _month_status_place(qs, filters, uc="uc")
+    return int(qs.aggregate(n=Sum("bills"))["n"] or 0)
+
+
+def _month_status_place(qs: QuerySet[Any], f: dict[str, Any], *, uc: str) -> QuerySet[Any]:
+    """The month range, status and city/UC filters (``SUMMARY_FILTERS``), on bills
+    (``uc="unit__uc"``) or on their month summaries (``uc="uc"``) alike."""
     if f.get("month_from"):
         qs = qs.filter(month__gte=f["month_from"])
     if f.get("month_to"):
@@ -81,10 +77,10 @@ def bill_count_estimate(*, actor: Any, filters: dict[str, Any]) -> int | None:
     if f.get("status") not in (None, ""):
         qs = qs.filter(status=int(f["status"]))
     if f.get("uc"):
-        qs = qs.filter(uc_id=f["uc"])
+        qs = qs.filter(**{f"{uc}_id": f["uc"]})
     elif f.get("city"):
-        qs = qs.filter(uc__city_id=f["city"])
-    return int(qs.aggregate(n=Sum("bills"))["n"] or 0)
+        qs = qs.filter(**{f"{uc}__city_id": f["city"]})
+    return qs
 
 
 def bill_rows(qs: QuerySet[Bill]) -> QuerySet[Bill]:

@@ -23,7 +23,7 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
-from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.billing.models import BILL_COLUMNS, Bill, BillStatus, PaymentChannel
 from suthra.demo import data
 from suthra.imports.models import ImportBatch
 from suthra.locations.models import City, UnionCouncil
@@ -65,18 +65,6 @@ WATER = [
 # Above this many units the generator reports progress month by month.
 PROGRESS_UNITS = 50_000
 
-BILL_COLUMNS = [
-    "psid",
-    "unit_id",
-    "month",
-    "monthly_fee",
-    "arrears",
-    "paid_amount",
-    "paid_on",
-    "status",
-    "channel",
-    "batch_id",
-]
 UNIT_COLUMNS = [
     "id",
     "survey_id",
