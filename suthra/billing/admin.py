@@ -5,10 +5,10 @@ from suthra.billing.models import ArchivedMonth, Bill, PaymentException
 
 @admin.register(Bill)
 class BillAdmin(admin.ModelAdmin):
-    list_display = ["psid", "unit", "month", "monthly_fee", "arrears", "status", "paid_amount"]
+    list_display = ["psid", "unit", "month", "monthly_fee", "arrears", "get_status_display", "paid_amount"]
     list_select_related = ["unit"]
     search_fields = ["=psid"]
-    raw_id_fields = ["unit", "batch"]
+    raw_id_fields = ["unit"]
     show_full_result_count = False
 
 

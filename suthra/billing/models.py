@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from suthra.imports.models import ImportBatch
@@ -38,13 +38,81 @@ class PaymentChannel(models.IntegerChoices):
     OTHER = 9, _("Other")
 
 
+# The largest monthly fee a bill may carry: the fee is a 2-byte column (see docs/PERFORMANCE.md,
+# "Bills table"); the tariff's largest fee is a few thousand rupees. Amounts (arrears, paid)
+# are 4-byte columns.
+MAX_FEE = 32_767
+MAX_AMOUNT = 2_147_483_647
+
+
+def bill_status(paid_amount: int, amount_due: int) -> int:
+    """A bill's status follows from what was paid: nothing → UNPAID; the amount due or more →
+    PAID; less → PARTIAL. It is not stored (see ``Bill``)."""
+    if paid_amount <= 0:
+        return BillStatus.UNPAID
+    return BillStatus.PAID if paid_amount >= amount_due else BillStatus.PARTIAL
+
+
+def status_q(*statuses: int, prefix: str = "") -> Q:
+    """The filter for bills in any of ``statuses`` (``prefix`` e.g. ``"bills__"`` from a unit)."""
+    paid = f"{prefix}paid_amount"
+    due = F(f"{prefix}monthly_fee") + F(f"{prefix}arrears")
+    wanted = {int(s) for s in statuses}
+    if wanted >= {0, 1, 2}:
+        return Q()
+    if wanted == {1, 2}:
+        return Q(**{f"{paid}__gt": 0})
+    parts = {
+        BillStatus.UNPAID: Q(**{paid: 0}),
+        BillStatus.PARTIAL: Q(**{f"{paid}__gt": 0, f"{paid}__lt": due}),
+        BillStatus.PAID: Q(**{f"{paid}__gt": 0, f"{paid}__gte": due}),
+    }
+    q: Q | None = None
+    for status in sorted(wanted):
+        part = parts[BillStatus(status)]
+        q = part if q is None else q | part
+    return q if q is not None else Q(pk__in=[])
+
+
+def status_case(prefix: str = "") -> Case:
+    """The status as a query expression, for ``values()``/``annotate()`` and grouping."""
+    paid = f"{prefix}paid_amount"
+    due = F(f"{prefix}monthly_fee") + F(f"{prefix}arrears")
+    return Case(
+        When(**{paid: 0}, then=Value(int(BillStatus.UNPAID))),
+        When(**{f"{paid}__gte": due}, then=Value(int(BillStatus.PAID))),
+        default=Value(int(BillStatus.PARTIAL)),
+        output_field=models.PositiveSmallIntegerField(),
+    )
+
+
+def status_sql(alias: str = "") -> str:
+    """The status as SQL over a bills row (``alias`` e.g. ``"b"``), for hand-written queries."""
+    a = f"{alias}." if alias else ""
+    return (
+        f"(CASE WHEN {a}paid_amount = 0 THEN {int(BillStatus.UNPAID)}"
+        f" WHEN {a}paid_amount >= {a}monthly_fee + {a}arrears THEN {int(BillStatus.PAID)}"
+        f" ELSE {int(BillStatus.PARTIAL)} END)"
+    )
+
+
 class BillQuerySet(models.QuerySet["Bill"]):
     def with_amount_due(self) -> BillQuerySet:
         return self.annotate(amount_due_db=F("monthly_fee") + F("arrears"))
 
+    def status(self, *statuses: int) -> BillQuerySet:
+        return self.filter(status_q(*statuses))
+
 
 class Bill(models.Model):
-    """One bill per unit per billing month (``month`` is the 1st of the month)."""
+    """One bill per unit per billing month (``month`` is the 1st of the month).
+
+    Eight columns in an order that leaves no padding: a row is 56 bytes on PostgreSQL (a
+    24-byte header and 32 bytes of data; with eight columns the null bitmap fits in the
+    header), so 136 rows fit a page. The status is not stored: it follows from the paid amount
+    (``bill_status``, ``status_q``, ``status_case``, ``status_sql``). Which import wrote a bill
+    is in the audit trail and the import's own record, not on every row.
+    """
 
     # 17-digit e-Pay Payment Slip ID; fits a bigint.
     psid = models.BigIntegerField(_("PSID"), primary_key=True)
@@ -52,23 +120,12 @@ class Bill(models.Model):
         SurveyUnit, on_delete=models.PROTECT, related_name="bills", db_index=False
     )
     month = models.DateField(_("bill month"))
-    monthly_fee = models.PositiveIntegerField(_("monthly fee"))
     arrears = models.PositiveIntegerField(_("arrears"), default=0)
     paid_amount = models.PositiveIntegerField(_("paid amount"), default=0)
     paid_on = models.DateField(_("paid date"), null=True, blank=True)
-    status = models.PositiveSmallIntegerField(
-        _("status"), choices=BillStatus.choices, default=BillStatus.UNPAID
-    )
+    monthly_fee = models.PositiveSmallIntegerField(_("monthly fee"))
     channel = models.PositiveSmallIntegerField(
         _("channel"), choices=PaymentChannel.choices, default=PaymentChannel.NONE
-    )
-    batch = models.ForeignKey(
-        ImportBatch,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="bills",
-        db_index=False,
     )
 
     objects = BillQuerySet.as_manager()
@@ -84,19 +141,8 @@ class Bill(models.Model):
             # Paid fields are present if and only if something was paid.
             models.CheckConstraint(
                 condition=(
-                    Q(
-                        status=BillStatus.UNPAID,
-                        paid_amount=0,
-                        paid_on__isnull=True,
-                        channel=PaymentChannel.NONE,
-                    )
-                    | (
-                        Q(
-                            status__in=[BillStatus.PARTIAL, BillStatus.PAID],
-                            paid_amount__gt=0,
-                            paid_on__isnull=False,
-                        )
-                    )
+                    Q(paid_amount=0, paid_on__isnull=True, channel=PaymentChannel.NONE)
+                    | Q(paid_amount__gt=0, paid_on__isnull=False)
                 ),
                 name="bill_paid_fields_iff_paid",
             ),
@@ -110,6 +156,13 @@ class Bill(models.Model):
         return self.monthly_fee + self.arrears
 
     @property
+    def status(self) -> int:
+        return bill_status(self.paid_amount, self.amount_due)
+
+    def get_status_display(self) -> str:
+        return str(BillStatus(self.status).label)
+
+    @property
     def balance(self) -> int:
         """What is still owed on this bill after its payment."""
         return max(0, self.amount_due - self.paid_amount)
@@ -120,13 +173,11 @@ BILL_COLUMNS = [
     "psid",
     "unit_id",
     "month",
-    "monthly_fee",
     "arrears",
     "paid_amount",
     "paid_on",
-    "status",
+    "monthly_fee",
     "channel",
-    "batch_id",
 ]
 
 
