@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from suthra.accounts.models import Role, Staff
-from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.billing.models import Bill, PaymentChannel
 from suthra.locations.models import City, UnionCouncil
 from suthra.units.models import BusinessType, SizeCategory, SurveyUnit, Tariff
 
@@ -133,11 +133,8 @@ def make_bill(
 ) -> Bill:
     n = next(_seq)
     if paid:
-        status = BillStatus.PAID if paid >= fee + arrears else BillStatus.PARTIAL
         paid_on = paid_on or month + dt.timedelta(days=10)
         channel = channel or PaymentChannel.BANK_COUNTER
-    else:
-        status = BillStatus.UNPAID
     return Bill.objects.create(
         psid=psid or 10_000_000_000_000_000 + n,
         unit=unit,
@@ -146,6 +143,5 @@ def make_bill(
         arrears=arrears,
         paid_amount=paid,
         paid_on=paid_on,
-        status=status,
         channel=channel,
     )

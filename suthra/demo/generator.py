@@ -23,7 +23,7 @@ from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
-from suthra.billing.models import BILL_COLUMNS, Bill, BillStatus, PaymentChannel
+from suthra.billing.models import BILL_COLUMNS, Bill, PaymentChannel
 from suthra.demo import data
 from suthra.imports.models import ImportBatch
 from suthra.locations.models import City, UnionCouncil
@@ -241,7 +241,6 @@ def _bills_of_month(
     payers: list[_Payer],
     index: int,
     month: dt.date,
-    batch_id: int,
     rng: random.Random,
     last_month: dt.date,
 ) -> Iterator[tuple]:
@@ -249,11 +248,6 @@ def _bills_of_month(
     psid_base = psid_for(month, 0)
     paid_days = [month + dt.timedelta(days=d) for d in range(2, 26)]
     is_last = month == last_month
-    unpaid, partial, paid_full = (
-        int(BillStatus.UNPAID),
-        int(BillStatus.PARTIAL),
-        int(BillStatus.PAID),
-    )
     none = int(PaymentChannel.NONE)
     channels = [int(c) for c in PAID_CHANNELS]
     for payer in payers:
@@ -276,26 +270,22 @@ def _bills_of_month(
                 psid_base + payer.unit_id,
                 payer.unit_id,
                 month,
-                fee,
                 arrears,
                 paid,
                 rng.choice(paid_days),
-                paid_full if paid >= due else partial,
+                fee,
                 rng.choice(channels),
-                batch_id,
             )
         else:
             row = (
                 psid_base + payer.unit_id,
                 payer.unit_id,
                 month,
-                fee,
                 arrears,
                 0,
                 None,
-                unpaid,
+                fee,
                 none,
-                batch_id,
             )
         payer.arrears = due - paid
         yield row
@@ -478,7 +468,7 @@ def generate(
 
         t = time.monotonic()
         for index, month in enumerate(month_list):
-            rows = _bills_of_month(payers, index, month, batch.id, rng, end)
+            rows = _bills_of_month(payers, index, month, rng, end)
             result.bills += _write(Bill, BILL_COLUMNS, rows)
             if units >= PROGRESS_UNITS:
                 progress(f"  {month:%b-%Y}: {result.bills} bills, {time.monotonic() - t:.1f} s")
