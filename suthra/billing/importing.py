@@ -37,6 +37,8 @@ from suthra.billing.models import (
     BillStatus,
     PaymentChannel,
     PaymentException,
+    status_case,
+    status_sql,
 )
 from suthra.core.audit import audit_bulk
 from suthra.imports import services
@@ -93,12 +95,13 @@ def _bills_by_psid(psids: Sequence[int], fields: Sequence[str], exclude_months=(
             params.append(list(exclude_months))
         with connection.cursor() as cursor:
             # Field names come from this module's constants, never from input.
-            sql = f"SELECT {', '.join(fields)} FROM billing_bill WHERE {where}"  # noqa: S608
+            columns = ", ".join(status_sql() if f == "status" else f for f in fields)
+            sql = f"SELECT {columns} FROM billing_bill WHERE {where}"  # noqa: S608
             cursor.execute(sql, params)
             return list(cursor.fetchall())
     rows: list[tuple] = []
     for chunk in _chunks(list(psids)):
-        qs = Bill.objects.filter(psid__in=chunk)
+        qs = Bill.objects.annotate(status=status_case()).filter(psid__in=chunk)
         if exclude_months:
             qs = qs.exclude(month__in=exclude_months)
         rows.extend(qs.values_list(*fields))
@@ -316,7 +319,8 @@ class BillImport:
         # Existing bills of the file's months (and the month before, for the checks).
         by_psid: dict[int, tuple] = {}
         by_unit_month: dict[tuple[int, dt.date], tuple] = {}
-        for row in Bill.objects.filter(month__in=months | prev_months).values_list(*BILL_FIELDS):
+        bills = Bill.objects.annotate(status=status_case())  # not stored: follows the payment
+        for row in bills.filter(month__in=months | prev_months).values_list(*BILL_FIELDS):
             by_unit_month[(row[1], row[2])] = row
             if row[2] in months:
                 by_psid[row[0]] = row
@@ -500,7 +504,7 @@ def _plain(value: Any) -> Any:
 def _apply_bills_orm(batch: ImportBatch, new: list[tuple], changed: list[tuple]) -> None:
     objects = []
     for rec, unit_id, _uc in new:
-        paid_amount, paid_on, status, channel = _final(rec, None)
+        paid_amount, paid_on, _status, channel = _final(rec, None)
         objects.append(
             Bill(
                 psid=rec.psid,
@@ -510,28 +514,23 @@ def _apply_bills_orm(batch: ImportBatch, new: list[tuple], changed: list[tuple])
                 arrears=rec.arrears,
                 paid_amount=paid_amount,
                 paid_on=paid_on,
-                status=status,
                 channel=channel,
-                batch_id=batch.pk,
             )
         )
     Bill.objects.bulk_create(objects, batch_size=2000)
     for rec, _unit, _uc, cur, _diff in changed:
-        paid_amount, paid_on, status, channel = _final(rec, cur)
+        paid_amount, paid_on, _status, channel = _final(rec, cur)
         done = Bill.objects.filter(
             psid=rec.psid,
             monthly_fee=cur[3],
             arrears=cur[4],
             paid_amount=cur[5],
-            status=cur[7],
         ).update(
             monthly_fee=rec.monthly_fee,
             arrears=rec.arrears,
             paid_amount=paid_amount,
             paid_on=paid_on,
-            status=status,
             channel=channel,
-            batch_id=batch.pk,
         )
         if done != 1:
             raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
@@ -651,7 +650,7 @@ FROM (
     FROM (
         SELECT s.*, u.id AS unit_id, u.uc_id, p.unit_id AS p_unit, p.month AS p_month,
             c.psid AS c_psid, c.monthly_fee AS c_fee, c.arrears AS c_arrears,
-            c.paid_amount AS c_paid, c.paid_on AS c_paid_on, c.status AS c_status,
+            c.paid_amount AS c_paid, c.paid_on AS c_paid_on, {c_status} AS c_status,
             c.channel AS c_channel,
             COALESCE(NOT s.paid AND c.paid_amount > 0, FALSE) AS keep_paid
         FROM bill_stage s
@@ -731,6 +730,7 @@ def _plan_bills_sql(
                 outside=outside,
                 PAID=int(BillStatus.PAID),
                 PARTIAL=int(BillStatus.PARTIAL),
+                c_status=status_sql("c"),
                 **_VERDICTS,
             ),
             params,
@@ -913,23 +913,21 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
     new, changed = plan.work["new"], plan.work["changed"]
     inserted = _sql_count(
         "INSERT INTO billing_bill (psid, unit_id, month, monthly_fee, arrears, paid_amount,"
-        " paid_on, status, channel, batch_id)"
-        " SELECT psid, unit_id, month, monthly_fee, arrears, f_paid, f_paid_on, f_status,"
-        " f_channel, %s FROM bill_plan WHERE verdict = %s ORDER BY unit_id, month"
+        " paid_on, channel)"
+        " SELECT psid, unit_id, month, monthly_fee, arrears, f_paid, f_paid_on, f_channel"
+        " FROM bill_plan WHERE verdict = %s ORDER BY unit_id, month"
         " ON CONFLICT DO NOTHING",
-        [batch.pk, NEW],
+        [NEW],
     )
     if inserted != new:
         raise ConcurrentChange(gettext("Bills were added meanwhile; start the import again."))
     updated = _sql_count(
         "UPDATE billing_bill b SET monthly_fee = s.monthly_fee, arrears = s.arrears,"
-        " paid_amount = s.f_paid, paid_on = s.f_paid_on, status = s.f_status,"
-        " channel = s.f_channel, batch_id = %s"
+        " paid_amount = s.f_paid, paid_on = s.f_paid_on, channel = s.f_channel"
         " FROM bill_plan s WHERE b.psid = s.psid AND s.verdict = %s"
-        " AND b.monthly_fee = s.c_fee AND b.arrears = s.c_arrears"
-        " AND b.paid_amount = s.c_paid AND b.status = s.c_status"
+        " AND b.monthly_fee = s.c_fee AND b.arrears = s.c_arrears AND b.paid_amount = s.c_paid"
         " AND b.psid BETWEEN %s AND %s",  # read the file's part of the primary key only
-        [batch.pk, CHANGED, *plan.work["psids"]],
+        [CHANGED, *plan.work["psids"]],
     )
     if updated != changed:
         raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
@@ -1059,11 +1057,9 @@ class PaymentImport:
         if plan.work.get("sql"):
             return _apply_payments_sql(batch, plan)
         apply: list[tuple] = plan.work["apply"]
-        for rec, _bill, status in apply:
-            done = Bill.objects.filter(
-                psid=rec.psid, status=BillStatus.UNPAID, paid_amount=0
-            ).update(
-                paid_amount=rec.amount, paid_on=rec.paid_on, status=status, channel=rec.channel
+        for rec, _bill, _status in apply:
+            done = Bill.objects.filter(psid=rec.psid, paid_amount=0).update(
+                paid_amount=rec.amount, paid_on=rec.paid_on, channel=rec.channel
             )
             if done != 1:
                 raise ConcurrentChange(
@@ -1239,10 +1235,10 @@ def _apply_payments_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
     applied = plan.work["applied"]
     updated = _sql_count(
         "UPDATE billing_bill b SET paid_amount = s.amount, paid_on = s.paid_on,"
-        " status = s.status, channel = s.channel FROM payment_plan s"
-        " WHERE s.verdict = %s AND b.psid = s.psid AND b.status = %s AND b.paid_amount = 0"
+        " channel = s.channel FROM payment_plan s"
+        " WHERE s.verdict = %s AND b.psid = s.psid AND b.paid_amount = 0"
         " AND b.psid BETWEEN %s AND %s",  # read the file's part of the primary key only
-        [PAY_APPLY, int(BillStatus.UNPAID), *plan.work["psids"]],
+        [PAY_APPLY, *plan.work["psids"]],
     )
     if updated != applied:
         raise ConcurrentChange(gettext("Bills were paid meanwhile; start the import again."))

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from suthra.billing.models import BillStatus, PaymentChannel
+from suthra.billing.models import MAX_FEE, BillStatus, PaymentChannel
 from suthra.imports import parsers
 from suthra.imports.parsers import Column, RowError, Table
 
@@ -177,8 +177,8 @@ class _Row:
         self.errors.append(RowError(self.number, header, parsers.text(value), reason))
 
 
-def _amount(name: str) -> Callable[[Any], int]:
-    return lambda v: parsers.integer(v, name=name)
+def _amount(name: str, maximum: int = parsers.MAX_INTEGER) -> Callable[[Any], int]:
+    return lambda v: parsers.integer(v, name=name, maximum=maximum)
 
 
 def _reject_duplicates(
@@ -243,7 +243,7 @@ def parse_bills(
             r.error(
                 "survey_id", survey_id, gettext("looks like a formula; formulas are not evaluated")
             )
-        fee = r.read("monthly_fee", _amount("monthly fee"))
+        fee = r.read("monthly_fee", _amount("monthly fee", MAX_FEE))
         arrears = r.read("arrears", _amount("arrears"))
         due = r.read("amount_due", _amount("amount due"), optional=True)
         if due is not None and fee is not None and arrears is not None and due != fee + arrears:
@@ -302,12 +302,16 @@ def _fast_bill_reader(table: Table, today: dt.date) -> Callable[[int, list[Any]]
             if cell.__class__ is str and cell.isdigit() and cell.isascii()
             else integer(cell)
         )
+        if fee > MAX_FEE:
+            raise ValueError("fee: careful path")
         cell = values[i_arrears]
         arrears = (
             int(cell)
             if cell.__class__ is str and cell.isdigit() and cell.isascii()
             else integer(cell)
         )
+        if arrears > parsers.MAX_INTEGER:
+            raise ValueError("arrears: careful path")
         due = values[i_due] if i_due is not None else None
         if due not in (None, "") and integer(due) != fee + arrears:
             raise ValueError("amount due")

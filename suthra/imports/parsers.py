@@ -362,10 +362,21 @@ def _reject_formula(raw: str) -> None:
         raise ValueError(gettext("looks like a formula; formulas are not evaluated"))
 
 
-def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int:
+# The largest whole number a 4-byte database column holds.
+MAX_INTEGER = 2_147_483_647
+
+
+def integer(
+    value: Any, *, minimum: int | None = 0, maximum: int = MAX_INTEGER, name: str = "amount"
+) -> int:
     """A whole number (Excel's 300.0 is fine; "1,000" is fine; 12.5 or "abc" are not)."""
-    if type(value) is str and value.isdigit() and value.isascii():  # the common case, fast
-        return int(value)
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) < 10:
+        number = int(value)  # the common case, fast
+        if number > maximum:
+            raise ValueError(
+                gettext("%(name)s is more than %(max)s") % {"name": name, "max": f"{maximum:,}"}
+            )
+        return number
     if isinstance(value, bool):
         raise ValueError(gettext("%(name)s must be a whole number") % {"name": name})
     if isinstance(value, int):
@@ -385,6 +396,10 @@ def integer(value: Any, *, minimum: int | None = 0, name: str = "amount") -> int
         number = int(cleaned.split(".")[0])
     if minimum is not None and number < minimum:
         raise ValueError(gettext("%(name)s must not be negative") % {"name": name})
+    if number > maximum:
+        raise ValueError(
+            gettext("%(name)s is more than %(max)s") % {"name": name, "max": f"{maximum:,}"}
+        )
     return number
 
 
