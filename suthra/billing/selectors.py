@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from suthra.accounts.scope import get_or_404, scoped, uc_ids
 from suthra.billing.archive import archived_bills
@@ -15,6 +15,7 @@ from suthra.billing.models import (
     BillQuerySet,
     BillStatus,
     PaymentException,
+    status_q,
 )
 from suthra.units.models import SurveyUnit
 
@@ -26,7 +27,7 @@ def bills_for(actor: Any) -> BillQuerySet:
 
 def bill_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
     """The bill query tool: filters of ``BillFilterForm`` on the actor's bills."""
-    qs = _month_status_place(bills_for(actor).with_amount_due(), filters, uc="unit__uc")
+    qs = _month_status_place(bills_for(actor).with_amount_due(), filters, uc="unit__uc", bills=True)
     f = filters
     if f.get("due_min") is not None:
         qs = qs.filter(amount_due_db__gte=f["due_min"])  # type: ignore[misc]
@@ -63,19 +64,24 @@ def bill_count_estimate(*, actor: Any, filters: dict[str, Any]) -> int | None:
     qs = scoped(actor, MonthlyStat.objects.all(), "uc").exclude(
         month__in=ArchivedMonth.objects.filter(state=ArchivedMonth.State.ARCHIVED).values("month")
     )
-    qs = _month_status_place(qs, filters, uc="uc")
+    qs = _month_status_place(qs, filters, uc="uc", bills=False)
     return int(qs.aggregate(n=Sum("bills"))["n"] or 0)
 
 
-def _month_status_place(qs: QuerySet[Any], f: dict[str, Any], *, uc: str) -> QuerySet[Any]:
+def _month_status_place(
+    qs: QuerySet[Any], f: dict[str, Any], *, uc: str, bills: bool
+) -> QuerySet[Any]:
     """The month range, status and city/UC filters (``SUMMARY_FILTERS``), on bills
-    (``uc="unit__uc"``) or on their month summaries (``uc="uc"``) alike."""
+    (``uc="unit__uc"``, ``bills=True``) or on their month summaries (``uc="uc"``) alike.
+    A bill's status is not stored: on bills it is ``status_q`` (a condition on the paid amount);
+    the summaries keep it as a grouping column."""
     if f.get("month_from"):
         qs = qs.filter(month__gte=f["month_from"])
     if f.get("month_to"):
         qs = qs.filter(month__lte=f["month_to"])
     if f.get("status") not in (None, ""):
-        qs = qs.filter(status=int(f["status"]))
+        status = int(f["status"])
+        qs = qs.filter(status_q(status) if bills else Q(status=status))
     if f.get("uc"):
         qs = qs.filter(**{f"{uc}_id": f["uc"]})
     elif f.get("city"):
@@ -90,7 +96,7 @@ def bill_rows(qs: QuerySet[Bill]) -> QuerySet[Bill]:
 
 def payments_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:
     """Paid and partly paid bills in the actor's area (SUPERVISOR and up)."""
-    qs = bills_for(actor).filter(status__in=[BillStatus.PARTIAL, BillStatus.PAID])
+    qs = bills_for(actor).filter(status_q(BillStatus.PARTIAL, BillStatus.PAID))
     f = filters
     if f.get("paid_from"):
         qs = qs.filter(paid_on__gte=f["paid_from"])

@@ -15,7 +15,13 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from suthra.accounts.scope import get_or_404
-from suthra.billing.models import Bill, BillStatus, PaymentChannel, PaymentException
+from suthra.billing.models import (
+    Bill,
+    BillStatus,
+    PaymentChannel,
+    PaymentException,
+    bill_status,
+)
 from suthra.core.audit import audit_bulk, audit_record, diff
 from suthra.stats.services import stats_refresh
 
@@ -30,11 +36,12 @@ class StaleBill(BillingError):
     """Someone else changed the bill (or the selection) since the user looked at it."""
 
 
-PAYMENT_FIELDS = ("status", "paid_amount", "paid_on", "channel")
+# The columns a payment writes. The status is not stored: it follows from the paid amount.
+PAYMENT_FIELDS = ("paid_amount", "paid_on", "channel")
 
 
 def payment_state(bill: Bill) -> dict[str, Any]:
-    """The payment fields of a bill as plain values (what the form remembers as "seen")."""
+    """The payment of a bill as plain values, with the status it implies (for the audit)."""
     return {
         "status": int(bill.status),
         "paid_amount": bill.paid_amount,
@@ -46,7 +53,10 @@ def payment_state(bill: Bill) -> dict[str, Any]:
 
 
 def seen_token(bill: Bill) -> str:
-    return json.dumps(payment_state(bill), sort_keys=True, separators=(",", ":"))
+    """What the form remembers as "seen": the stored columns the payment depends on (the status
+    follows from them, so a changed status is a changed paid amount, fee or arrears)."""
+    state = {k: v for k, v in payment_state(bill).items() if k != "status"}
+    return json.dumps(state, sort_keys=True, separators=(",", ":"))
 
 
 def _describe(state: dict[str, Any]) -> str:
@@ -96,10 +106,8 @@ def bill_payment_record(
             bill.paid_amount = paid_amount
             bill.paid_on = paid_on
             bill.channel = channel or PaymentChannel.OTHER
-            bill.status = BillStatus.PAID if paid_amount >= bill.amount_due else BillStatus.PARTIAL
         else:
-            bill.paid_amount, bill.paid_on = 0, None
-            bill.channel, bill.status = PaymentChannel.NONE, BillStatus.UNPAID
+            bill.paid_amount, bill.paid_on, bill.channel = 0, None, PaymentChannel.NONE
         after = payment_state(bill)
         changes = diff(before, after)
         if not changes:
@@ -155,7 +163,6 @@ def bills_bulk_status(
                 "month",
                 "monthly_fee",
                 "arrears",
-                "status",
                 "paid_amount",
                 "paid_on",
                 "channel",
@@ -168,25 +175,32 @@ def bills_bulk_status(
                 f"The selection changed: it now has {len(rows)} bills, you confirmed {expected}. "
                 "Review it again."
             )
+        # (psid, uc, month, fee, arrears, paid amount, paid on, channel): the status follows
+        # from the paid amount and the amount due (fee + arrears).
+        status = {r[0]: bill_status(r[5], r[3] + r[4]) for r in rows}
         if action == "paid":
-            # Bills paid in full stay as they are; a bill paid before its month is left alone.
-            targets = [r for r in rows if r[5] != BillStatus.PAID and paid_on >= r[2]]  # type: ignore[operator]
+            # Bills paid in full stay as they are; a bill paid before its month is left alone,
+            # and so is one with nothing due (paying it nothing cannot make it PAID).
+            assert paid_on is not None  # checked above
+            targets = [
+                r
+                for r in rows
+                if status[r[0]] != BillStatus.PAID and paid_on >= r[2] and r[3] + r[4] > 0
+            ]
         else:
-            targets = [r for r in rows if r[5] != BillStatus.UNPAID]
+            targets = [r for r in rows if status[r[0]] != BillStatus.UNPAID]
         psids = [r[0] for r in targets]
         for start in range(0, len(psids), 1000):
             chunk: Sequence[int] = psids[start : start + 1000]
             qs = Bill.objects.filter(psid__in=chunk)
             if action == "paid":
                 qs.update(
-                    status=BillStatus.PAID,
                     paid_amount=F("monthly_fee") + F("arrears"),
                     paid_on=paid_on,
                     channel=channel,
                 )
             else:
                 qs.update(
-                    status=BillStatus.UNPAID,
                     paid_amount=0,
                     paid_on=None,
                     channel=PaymentChannel.NONE,
@@ -194,10 +208,10 @@ def bills_bulk_status(
 
         def change(r: tuple) -> dict[str, Any]:
             before = {
-                "status": r[5],
-                "paid_amount": r[6],
-                "paid_on": r[7].isoformat() if r[7] else None,
-                "channel": r[8],
+                "status": int(status[r[0]]),
+                "paid_amount": r[5],
+                "paid_on": r[6].isoformat() if r[6] else None,
+                "channel": r[7],
             }
             if action == "paid":
                 after = {
@@ -207,7 +221,12 @@ def bills_bulk_status(
                     "channel": channel,
                 }
             else:
-                after = {"status": 0, "paid_amount": 0, "paid_on": None, "channel": 0}
+                after = {
+                    "status": int(BillStatus.UNPAID),
+                    "paid_amount": 0,
+                    "paid_on": None,
+                    "channel": int(PaymentChannel.NONE),
+                }
             return {**diff(before, after), "reason": reason.strip(), "bulk": True}
 
         audit_bulk(

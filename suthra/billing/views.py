@@ -26,7 +26,7 @@ from suthra.billing.forms import (
     PaymentForm,
     ResolveForm,
 )
-from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.billing.models import Bill, BillStatus, PaymentChannel, bill_status
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
 from suthra.core.paging import count_hint, paginate
@@ -124,7 +124,6 @@ def bills_export(request: HttpRequest) -> HttpResponse:
                     "monthly_fee",
                     "arrears",
                     "amount_due_db",
-                    "status",
                     "paid_on",
                     "paid_amount",
                     "channel",
@@ -146,10 +145,11 @@ def bills_export(request: HttpRequest) -> HttpResponse:
                         r[6],
                         r[7],
                         r[8],
-                        statuses.get(r[9], r[9]),
+                        # The status is not stored: it follows from the paid amount.
+                        statuses[bill_status(r[10], r[8])],
+                        r[9] or "",
                         r[10] or "",
-                        r[11] or "",
-                        channels.get(r[12], "") if r[11] else "",
+                        channels.get(r[11], "") if r[10] else "",
                     ]
                 )
             yield buffer.getvalue()

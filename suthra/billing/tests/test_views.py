@@ -1,6 +1,8 @@
 """Bill query tool, payments page, ledger, manual payment (no lost update) and bulk update."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -48,6 +50,8 @@ def test_bill_query_is_scoped(world, data, login):
         ({"month_from": "2025-11"}, {"a0_nov", "a1_nov", "a2_nov", "b_nov", "c_nov"}),
         ({"month_to": "2025-10"}, {"a0_oct"}),
         ({"status": "1"}, {"a2_nov"}),
+        ({"status": "2"}, {"a0_oct", "c_nov"}),
+        ({"status": "0", "month_from": "2025-11"}, {"a0_nov", "a1_nov", "b_nov"}),
         ({"uc": "UC_B"}, {"b_nov"}),
         ({"city": "MULTAN"}, {"c_nov"}),
         ({"due_min": "1000"}, {"a1_nov"}),
@@ -97,6 +101,11 @@ def test_export_is_scoped_csv(world, data, login):
     lines = text.strip().splitlines()
     assert lines[0].startswith("psid,bill_month,survey_id")
     assert len(lines) == 4 and "SP-B-1" not in text
+    rows = {r["psid"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert rows[str(data["a0_nov"].psid)]["status"] == "Unpaid"
+    assert rows[str(data["a2_nov"].psid)]["status"] == "Partly paid"
+    assert rows[str(data["a2_nov"].psid)]["paid_amount"] == "100"
+    assert rows[str(data["a1_nov"].psid)]["amount_due"] == "2000"
 
 
 @pytest.mark.django_db
@@ -155,6 +164,56 @@ def test_manual_payment_needs_a_reason_and_is_audited(world, data, login):
     event = AuditEvent.objects.get(action="bill.payment_manual")
     assert event.changes["status"] == [0, 2] and event.changes["reason"] == "receipt 55"
     assert event.changes["paid_amount"] == [0, 300]
+
+
+@pytest.mark.django_db
+def test_manual_payment_partial_and_cleared(world, data, login):
+    bill = data["a1_nov"]  # Rs 2,000 due
+    actor = world.supervisor
+    services.bill_payment_record(
+        actor=actor,
+        psid=bill.psid,
+        paid_amount=500,
+        paid_on=dt.date(2025, 11, 3),
+        channel=0,
+        reason="part payment",
+        seen=services.seen_token(bill),
+    )
+    bill.refresh_from_db()
+    assert (bill.status, bill.paid_amount, bill.channel) == (BillStatus.PARTIAL, 500, 9)
+    page = login(actor).get(reverse("billing:payment", kwargs={"psid": bill.psid}))
+    assert b"status-1" in page.content
+    services.bill_payment_record(
+        actor=actor,
+        psid=bill.psid,
+        paid_amount=0,
+        paid_on=None,
+        channel=1,
+        reason="bounced",
+        seen=services.seen_token(bill),
+    )
+    bill.refresh_from_db()
+    assert (bill.status, bill.paid_amount, bill.paid_on, bill.channel) == (0, 0, None, 0)
+    events = AuditEvent.objects.filter(action="bill.payment_manual").order_by("id")
+    assert [e.changes["status"] for e in events] == [[0, 1], [1, 0]]
+
+
+@pytest.mark.django_db
+def test_a_changed_fee_makes_the_form_stale(world, data):
+    """The status follows from the fee and arrears too: a changed amount due is a change."""
+    bill = data["a2_nov"]
+    seen = services.seen_token(bill)
+    Bill.objects.filter(pk=bill.pk).update(arrears=500)
+    with pytest.raises(services.StaleBill):
+        services.bill_payment_record(
+            actor=world.manager,
+            psid=bill.psid,
+            paid_amount=300,
+            paid_on=dt.date(2025, 11, 9),
+            channel=1,
+            reason="receipt",
+            seen=seen,
+        )
 
 
 @pytest.mark.django_db
@@ -221,7 +280,7 @@ def test_bulk_update_confirms_the_count(world, data, login):
         },
     )
     assert wrong.status_code == 409 and b"selection changed" in wrong.content
-    assert not Bill.objects.filter(status=BillStatus.PAID, paid_on=dt.date(2025, 11, 20)).exists()
+    assert not Bill.objects.filter(paid_on=dt.date(2025, 11, 20)).exists()
     ok = client.post(
         url,
         {
@@ -236,6 +295,46 @@ def test_bulk_update_confirms_the_count(world, data, login):
     paid = Bill.objects.filter(paid_on=dt.date(2025, 11, 20))
     assert paid.count() == 3 and all(b.paid_amount == b.amount_due for b in paid)
     assert AuditEvent.objects.filter(action="bill.bulk_status").count() == 3
+
+
+@pytest.mark.django_db
+def test_bulk_unpaid_clears_payments_and_audits_the_status(world, data, login):
+    client = login(world.manager)
+    url = reverse("billing:bulk") + "?month_from=2025-11&city=" + str(world.uc_a.city_id)
+    count = client.get(url).context["count"]
+    assert count == 4  # a0_nov, a1_nov, a2_nov (partly paid), b_nov
+    ok = client.post(url, {"action": "unpaid", "reason": "bank reversal", "expected": count})
+    assert ok.status_code == 302
+    bill = Bill.objects.get(pk=data["a2_nov"].pk)
+    assert (bill.status, bill.paid_amount, bill.paid_on, bill.channel) == (0, 0, None, 0)
+    event = AuditEvent.objects.get(action="bill.bulk_status")  # only a2_nov was paid
+    assert event.changes["status"] == [1, 0] and event.changes["paid_amount"] == [100, 0]
+    assert Bill.objects.get(pk=data["c_nov"].pk).status == BillStatus.PAID  # Multan: untouched
+
+
+@pytest.mark.django_db
+def test_bulk_paid_completes_partial_payments_and_skips_nothing_due(world, data):
+    from suthra.billing.selectors import bill_query
+
+    free = make_bill(make_unit(world.uc_a), NOV, fee=0)  # an exempt unit: nothing due
+    selection = bill_query(actor=world.manager, filters={"uc": world.uc_a.pk, "month_from": NOV})
+    result = services.bills_bulk_status(
+        actor=world.manager,
+        selection=selection,
+        action="paid",
+        expected=4,
+        reason="bank list",
+        paid_on=dt.date(2025, 11, 20),
+        channel=2,
+    )
+    assert result == {"selected": 4, "changed": 3, "skipped": 1}
+    free.refresh_from_db()
+    assert (free.status, free.paid_amount, free.paid_on) == (BillStatus.UNPAID, 0, None)
+    partial = Bill.objects.get(pk=data["a2_nov"].pk)
+    assert (partial.status, partial.paid_amount, partial.channel) == (BillStatus.PAID, 300, 2)
+    changes = {e.object_id: e.changes for e in AuditEvent.objects.filter(action="bill.bulk_status")}
+    assert changes[str(partial.psid)]["status"] == [1, 2]
+    assert changes[str(data["a1_nov"].psid)]["paid_amount"] == [0, 2000]
 
 
 @pytest.mark.django_db
