@@ -5,7 +5,15 @@ from suthra.billing.models import ArchivedMonth, Bill, PaymentException
 
 @admin.register(Bill)
 class BillAdmin(admin.ModelAdmin):
-    list_display = ["psid", "unit", "month", "monthly_fee", "arrears", "get_status_display", "paid_amount"]
+    list_display = [
+        "psid",
+        "unit",
+        "month",
+        "monthly_fee",
+        "arrears",
+        "get_status_display",
+        "paid_amount",
+    ]
     list_select_related = ["unit"]
     search_fields = ["=psid"]
     raw_id_fields = ["unit"]

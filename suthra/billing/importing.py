@@ -37,7 +37,6 @@ from suthra.billing.models import (
     BillStatus,
     PaymentChannel,
     PaymentException,
-    status_case,
     status_sql,
 )
 from suthra.core.audit import audit_bulk
@@ -101,7 +100,7 @@ def _bills_by_psid(psids: Sequence[int], fields: Sequence[str], exclude_months=(
             return list(cursor.fetchall())
     rows: list[tuple] = []
     for chunk in _chunks(list(psids)):
-        qs = Bill.objects.annotate(status=status_case()).filter(psid__in=chunk)
+        qs = Bill.objects.with_status().filter(psid__in=chunk)
         if exclude_months:
             qs = qs.exclude(month__in=exclude_months)
         rows.extend(qs.values_list(*fields))
@@ -319,7 +318,7 @@ class BillImport:
         # Existing bills of the file's months (and the month before, for the checks).
         by_psid: dict[int, tuple] = {}
         by_unit_month: dict[tuple[int, dt.date], tuple] = {}
-        bills = Bill.objects.annotate(status=status_case())  # not stored: follows the payment
+        bills = Bill.objects.with_status()  # not stored: follows the payment
         for row in bills.filter(month__in=months | prev_months).values_list(*BILL_FIELDS):
             by_unit_month[(row[1], row[2])] = row
             if row[2] in months:

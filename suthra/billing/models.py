@@ -103,6 +103,11 @@ class BillQuerySet(models.QuerySet["Bill"]):
     def status(self, *statuses: int) -> BillQuerySet:
         return self.filter(status_q(*statuses))
 
+    def with_status(self) -> BillQuerySet:
+        """The status as a column named ``status``, for ``values()``/``values_list()`` only
+        (a model instance already has it as a property)."""
+        return self.annotate(**{"status": status_case()})
+
 
 class Bill(models.Model):
     """One bill per unit per billing month (``month`` is the 1st of the month).

@@ -48,8 +48,7 @@ def rebuild(apps, schema_editor):
     )
     # Physical order by PSID (month by month): what the BRIN indexes and the archive expect.
     run(
-        f"INSERT INTO billing_bill_new ({COLUMNS})"
-        f" SELECT {COLUMNS} FROM billing_bill ORDER BY psid"
+        f"INSERT INTO billing_bill_new ({COLUMNS}) SELECT {COLUMNS} FROM billing_bill ORDER BY psid"  # noqa: S608 - constant
     )
     run("DROP TABLE billing_bill")
     run("ALTER TABLE billing_bill_new RENAME TO billing_bill")
@@ -61,34 +60,40 @@ def rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0004_archive_without_unit_rows'),
-        ('units', '0004_slim_unit_indexes'),
+        ("billing", "0004_archive_without_unit_rows"),
+        ("units", "0004_slim_unit_indexes"),
     ]
 
     operations = [
         migrations.RunPython(check_fees, migrations.RunPython.noop),
         migrations.RemoveConstraint(
-            model_name='bill',
-            name='bill_paid_fields_iff_paid',
+            model_name="bill",
+            name="bill_paid_fields_iff_paid",
         ),
         migrations.RemoveField(
-            model_name='bill',
-            name='batch',
+            model_name="bill",
+            name="batch",
         ),
         migrations.RemoveField(
-            model_name='bill',
-            name='status',
+            model_name="bill",
+            name="status",
         ),
         migrations.AlterField(
-            model_name='bill',
-            name='monthly_fee',
-            field=models.PositiveSmallIntegerField(verbose_name='monthly fee'),
+            model_name="bill",
+            name="monthly_fee",
+            field=models.PositiveSmallIntegerField(verbose_name="monthly fee"),
         ),
         migrations.AddConstraint(
-            model_name='bill',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 0), ('paid_amount', 0), ('paid_on__isnull', True)), models.Q(('paid_amount__gt', 0), ('paid_on__isnull', False)), _connector='OR'), name='bill_paid_fields_iff_paid'),
+            model_name="bill",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("channel", 0), ("paid_amount", 0), ("paid_on__isnull", True)),
+                    models.Q(("paid_amount__gt", 0), ("paid_on__isnull", False)),
+                    _connector="OR",
+                ),
+                name="bill_paid_fields_iff_paid",
+            ),
         ),
         migrations.RunPython(rebuild, migrations.RunPython.noop),
     ]
