@@ -36,7 +36,7 @@ def main() -> None:
     from suthra.accounts import scope
     from suthra.accounts.models import Staff
     from suthra.billing import selectors as bills
-    from suthra.billing.models import Bill, BillStatus
+    from suthra.billing.models import Bill, BillStatus, status_q
     from suthra.reports import reports
     from suthra.reports.filters import Place, month_add
 
@@ -48,8 +48,8 @@ def main() -> None:
             .values("unit_id")
             .annotate(
                 n_bills=Count("psid"),
-                n_full=Count("psid", filter=Q(status=BillStatus.PAID)),
-                n_any=Count("psid", filter=~Q(status=BillStatus.UNPAID)),
+                n_full=Count("psid", filter=status_q(BillStatus.PAID)),
+                n_any=Count("psid", filter=status_q(BillStatus.PARTIAL, BillStatus.PAID)),
             )
             .order_by()
         )
@@ -73,8 +73,7 @@ def main() -> None:
         owed = Greatest(F("monthly_fee") + F("arrears") - F("paid_amount"), Value(0))
         qs = (
             scope.scoped(actor, Bill.objects.all(), "unit__uc")
-            .filter(month=MONTH)
-            .exclude(status=BillStatus.PAID)
+            .filter(status_q(BillStatus.UNPAID, BillStatus.PARTIAL), month=MONTH)
             .annotate(owed=owed)
             .select_related("unit__uc__city", "unit__business_type")
             .order_by("-owed", "psid")[:50]

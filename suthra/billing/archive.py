@@ -21,6 +21,11 @@ the file back (checking its SHA-256) and inserts the bills in one transaction. B
 idempotent. Called by the management commands ``archive_bills`` and ``restore_bills``
 (operators only; there is no web page).
 
+The file's first line names its columns: ``BILL_COLUMNS`` now; files written before bills lost
+their ``status`` and ``batch_id`` columns have those too, in the old order. Files are read by
+column name, so both restore and show in the ledger (the two old columns are ignored: the
+status follows from the paid amount).
+
 The dashboard's summaries (suthra.stats) are left alone when a month is archived — the
 figures did not change, only where the detail lives; ``ArchivedUCMonth`` carries the same
 per-UC × status totals for reports. Restoring recounts the month's summaries
@@ -48,8 +53,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from suthra.billing.importing import month_add
-from suthra.billing.models import BILL_COLUMNS, ArchivedMonth, ArchivedUCMonth, Bill
-from suthra.imports.models import ImportBatch
+from suthra.billing.models import (
+    BILL_COLUMNS,
+    MAX_FEE,
+    ArchivedMonth,
+    ArchivedUCMonth,
+    Bill,
+    status_sql,
+)
 from suthra.imports.services import ADVISORY_LOCK_KEY
 from suthra.stats.services import stats_refresh_month
 
@@ -57,6 +68,8 @@ log = logging.getLogger(__name__)
 
 COLUMNS = BILL_COLUMNS
 UNIT = COLUMNS.index("unit_id")
+# Columns of files written before bills lost them (their header names them): ignored on reading.
+LEGACY_COLUMNS = frozenset({"status", "batch_id"})
 CHUNK = 20_000  # bills read from the database per query
 BLOCK = 2_000  # bills per gzip member of the file (one member is read to show one unit)
 
@@ -157,14 +170,15 @@ def archive_month(month: dt.date) -> MonthResult:
                 "run the command again."
             )
         ArchivedUCMonth.objects.filter(month=month).delete()
+        status = status_sql("b")  # not stored: it follows from the paid amount
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO billing_archiveducmonth"
+                "INSERT INTO billing_archiveducmonth"  # noqa: S608 (no input in the SQL text)
                 " (uc_id, month, status, bills, total_fee, total_due, total_paid)"
-                " SELECT u.uc_id, b.month, b.status, COUNT(*), SUM(b.monthly_fee),"
+                f" SELECT u.uc_id, b.month, {status}, COUNT(*), SUM(b.monthly_fee),"
                 " SUM(b.monthly_fee + b.arrears), SUM(b.paid_amount)"
                 " FROM billing_bill b JOIN units_surveyunit u ON u.id = b.unit_id"
-                " WHERE b.month = %s GROUP BY u.uc_id, b.month, b.status",
+                f" WHERE b.month = %s GROUP BY u.uc_id, b.month, {status}",
                 [month],
             )
             cursor.execute(
@@ -200,9 +214,27 @@ def _parse(value: str, column: str) -> object:
     return int(value)
 
 
-def _bill(values: list[str]) -> Bill:
-    """An unsaved Bill from one line of an archive file."""
-    return Bill(**{c: _parse(v, c) for c, v in zip(COLUMNS, values, strict=True)})
+def _layout(header: list[str]) -> list[str]:
+    """The column names of a file's header line, checked: every bill column, and besides
+    them only the columns older files had (``LEGACY_COLUMNS``)."""
+    names = [name.strip() for name in header]
+    if (
+        len(set(names)) != len(names)
+        or not set(COLUMNS) <= set(names)
+        or not set(names) - set(COLUMNS) <= LEGACY_COLUMNS
+    ):
+        raise ValueError(f"unexpected archive columns: {','.join(names)}")
+    return names
+
+
+def _bill(values: list[str], header: list[str]) -> Bill:
+    """An unsaved Bill from one line of an archive file whose columns are ``header``."""
+    row = dict(zip(header, values, strict=True))
+    return Bill(**{c: _parse(row[c], c) for c in COLUMNS})
+
+
+def _first_line(text: bytes) -> list[str]:
+    return next(csv.reader([text.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")]))
 
 
 def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
@@ -214,22 +246,27 @@ def _read_unit(archived: ArchivedMonth, unit_id: int) -> Bill | None:
                 i = bisect.bisect_right([b[0] for b in blocks], unit_id) - 1
                 if i < 0:
                     return None
+                # The header is the file's first gzip member, before the first block's.
+                head = gzip.decompress(handle.read(blocks[0][1]))
                 handle.seek(blocks[i][1])
-                data = handle.read(blocks[i][2])
+                text = gzip.decompress(handle.read(blocks[i][2]))
             else:  # an older file: ordered by PSID, read whole
-                data = handle.read()
-        text = gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:  # missing, or not the file that was written
+                text = head = gzip.decompress(handle.read())
+        header = _layout(_first_line(head))
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, ValueError, StopIteration) as exc:
+        # Missing, or not the file that was written.
         log.error(
             "archive file %s unreadable (%s): %s not shown", archived.file_key, exc, archived.month
         )
         return None
-    # The unit id is the second column: find its line without parsing the others.
-    line = re.search(rb"^[0-9]+,%d,[^\r\n]*" % unit_id, text, re.MULTILINE)
+    # Find the unit's line by its unit id column without parsing the other lines.
+    before = header.index("unit_id")
+    pattern = rb"^(?:[^,\r\n]*,){%d}%d(?![^,\r\n])[^\r\n]*" % (before, unit_id)
+    line = re.search(pattern, text, re.MULTILINE)
     if line is None:
         return None
     try:
-        return _bill(next(csv.reader([line.group().decode("utf-8")])))
+        return _bill(next(csv.reader([line.group().decode("utf-8")])), header)
     except ValueError:  # a line of another layout
         log.error("archive file %s: unexpected line for unit %s", archived.file_key, unit_id)
         return None
@@ -258,16 +295,18 @@ def restore_month(month: dt.date) -> MonthResult:
     if hashlib.sha256(data).hexdigest() != archived.sha256:
         raise ArchiveError(f"The archive file {archived.file_key} does not match its SHA-256.")
     reader = csv.reader(io.StringIO(gzip.decompress(data).decode("utf-8"), newline=""))
-    header = next(reader)
-    if header != COLUMNS:
-        raise ArchiveError("The archive file has unexpected columns.")
-    batches = set(ImportBatch.objects.values_list("id", flat=True))
-    bills = []
-    for values in reader:
-        bill = _bill(values)
-        if bill.batch_id not in batches:
-            bill.batch_id = None
-        bills.append(bill)
+    try:
+        # By column name: files written before bills lost status and batch_id have those too.
+        header = _layout(next(reader))
+        bills = [_bill(values, header) for values in reader]
+    except (StopIteration, ValueError) as exc:
+        raise ArchiveError(f"The archive file has unexpected columns or lines ({exc}).") from exc
+    too_big = [b.psid for b in bills if (b.monthly_fee or 0) > MAX_FEE][:5]
+    if too_big:
+        raise ArchiveError(
+            f"{month:%b-%Y}: bills with a monthly fee over Rs. {MAX_FEE:,} cannot be restored"
+            f" (PSIDs {', '.join(map(str, too_big))})."
+        )
     bills.sort(key=lambda b: b.psid)  # the primary-key index is appended to, as at import
     with transaction.atomic():
         _lock()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
-from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.billing.models import Bill, BillStatus, PaymentChannel, status_case, status_q
 from suthra.core.exports import Column, choices_fmt
 from suthra.core.validators import choice_param, date_param, month_param
 from suthra.reports.filters import Place, place_param
@@ -88,8 +88,9 @@ def _bills(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
         qs = qs.filter(month=params["month"])
     status = params.get("status")
     if status:
-        qs = qs.filter(status=BillStatus[status.upper()])
-    return qs
+        qs = qs.filter(status_q(BillStatus[status.upper()]))
+    # The status is not stored: it follows from the paid amount (a column of the export).
+    return qs.annotate(bill_status=status_case())
 
 
 def _bill_columns() -> list[Column]:
@@ -102,13 +103,15 @@ def _bill_columns() -> list[Column]:
         Column(_("Arrears"), "arrears"),
         Column(_("Paid amount"), "paid_amount"),
         Column(_("Paid on"), "paid_on"),
-        Column(_("Status"), "status", choices_fmt(BillStatus.choices)),
+        Column(_("Status"), "bill_status", choices_fmt(BillStatus.choices)),
         Column(_("Channel"), "channel", choices_fmt(PaymentChannel.choices)),
     ]
 
 
 def _payments(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
-    qs = _bills(actor, place, {"month": params.get("month")}).exclude(status=BillStatus.UNPAID)
+    qs = _bills(actor, place, {"month": params.get("month")}).filter(
+        status_q(BillStatus.PARTIAL, BillStatus.PAID)
+    )
     if params.get("from"):
         qs = qs.filter(paid_on__gte=params["from"])
     if params.get("to"):
@@ -125,7 +128,7 @@ def _payment_columns() -> list[Column]:
         Column(_("Paid amount"), "paid_amount"),
         Column(_("Paid on"), "paid_on"),
         Column(_("Channel"), "channel", choices_fmt(PaymentChannel.choices)),
-        Column(_("Status"), "status", choices_fmt(BillStatus.choices)),
+        Column(_("Status"), "bill_status", choices_fmt(BillStatus.choices)),
     ]
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
-from suthra.billing.models import Bill, BillStatus
+from suthra.billing.models import Bill, BillStatus, status_q
 from suthra.core.validators import choice_param, int_param, month_param
 from suthra.reports.filters import Period, Place, month_add, period_param, place_param
 from suthra.reports.selectors import SUMS, Totals, latest_month, rate
@@ -315,8 +315,7 @@ def _top_owed(actor: Any, place: Place, month: dt.date, limit: int) -> list[int]
     """
     owed = Greatest(F("monthly_fee") + F("arrears") - F("paid_amount"), Value(0))
     ranked = (
-        Bill.objects.filter(month=month)
-        .exclude(status=BillStatus.PAID)
+        Bill.objects.filter(status_q(BillStatus.UNPAID, BillStatus.PARTIAL), month=month)
         .annotate(owed=owed)
         .order_by("-owed", "psid")
     )

@@ -3,6 +3,8 @@ ledgers read from the files, idempotent, consistent."""
 
 import datetime as dt
 import gzip
+import hashlib
+import io
 
 import pytest
 from django.core.files.storage import default_storage
@@ -164,3 +166,126 @@ def test_ledger_survives_a_missing_or_replaced_archive_file(world, bills, login,
         default_storage.save(result.file_key, __import__("io").BytesIO(replacement))
     rows, archived = _ledger(login(world.head), bills[0].unit)
     assert [r["month"] for r in rows] == [OLDER, NEW] and archived == [False, False]
+
+
+# The header of files written before bills lost their status and batch columns (old order).
+OLD_COLUMNS = [
+    "psid",
+    "unit_id",
+    "month",
+    "monthly_fee",
+    "arrears",
+    "paid_amount",
+    "paid_on",
+    "status",
+    "channel",
+    "batch_id",
+]
+
+
+def _old_archive(month, rows, *, per_block=None, columns=OLD_COLUMNS):
+    """Store ``rows`` as an archived month's file of the old layout (ordered by unit); with
+    ``per_block``, gzip members of that many bills and their index, else no index (as the
+    first files had). The bills must not be in the table."""
+    rows = sorted(rows, key=lambda r: r[columns.index("unit_id")])
+    data = archive._member([columns])
+    index = []
+    size = per_block or len(rows)
+    for start in range(0, len(rows), size):
+        block = rows[start : start + size]
+        if per_block:
+            index.append([block[0][columns.index("unit_id")], len(data), 0])
+        member = archive._member(block)
+        if per_block:
+            index[-1][2] = len(member)
+        data += member
+    key = default_storage.save(archive.file_key(month), io.BytesIO(data))
+    by_name = [dict(zip(columns, r, strict=True)) for r in rows]
+    return ArchivedMonth.objects.create(
+        month=month,
+        file_key=key,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bills=len(rows),
+        total_due=sum(r["monthly_fee"] + r["arrears"] for r in by_name),
+        total_paid=sum(r["paid_amount"] for r in by_name),
+        blocks=index,
+    )
+
+
+def _old_rows(units):
+    """Three bills of OLD in the old layout: partly paid, unpaid, paid (batch 999 is gone)."""
+    u1, u2, u3 = units
+    return [
+        (20_000_000_000_000_001, u1.pk, OLD, 300, 100, 200, dt.date(2024, 1, 9), 1, 1, 999),
+        (20_000_000_000_000_002, u2.pk, OLD, 1000, 0, 0, None, 0, 0, None),
+        (20_000_000_000_000_003, u3.pk, OLD, 500, 500, 1000, dt.date(2024, 1, 12), 2, 5, 7),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("per_block", [None, 1, 2])
+def test_files_of_the_old_layout_show_in_the_ledger_and_restore(world, login, per_block):
+    from suthra.billing.models import BillStatus
+
+    units = [make_unit(world.uc_a), make_unit(world.uc_c), make_unit(world.uc_a)]
+    for unit in units:
+        make_bill(unit, NEW, fee=300)
+    _old_archive(OLD, _old_rows(units), per_block=per_block)
+    expected = {
+        units[0].pk: (20_000_000_000_000_001, 300, 100, 200, dt.date(2024, 1, 9), 1),
+        units[1].pk: (20_000_000_000_000_002, 1000, 0, 0, None, 0),
+        units[2].pk: (20_000_000_000_000_003, 500, 500, 1000, dt.date(2024, 1, 12), 5),
+    }
+    statuses = {
+        units[0].pk: BillStatus.PARTIAL,
+        units[1].pk: BillStatus.UNPAID,
+        units[2].pk: BillStatus.PAID,
+    }
+    fields = ("psid", "monthly_fee", "arrears", "paid_amount", "paid_on", "channel")
+    # The ledger reads each unit's line by the file's own header.
+    for unit in units:
+        (bill,) = archive.archived_bills(unit.pk)
+        assert (bill.unit_id, bill.month) == (unit.pk, OLD)
+        assert tuple(getattr(bill, f) for f in fields) == expected[unit.pk]
+        assert bill.status == statuses[unit.pk]
+    assert archive.archived_bills(make_unit(world.uc_a).pk) == []
+    rows, archived = _ledger(login(world.head), units[0])
+    assert archived == [True, False] and rows[0]["psid"] == 20_000_000_000_000_001
+
+    result = archive.restore_month(OLD)
+    assert result.bills == 3
+    restored = {b.unit_id: b for b in Bill.objects.filter(month=OLD)}
+    assert {u: tuple(getattr(b, f) for f in fields) for u, b in restored.items()} == expected
+    assert {u: b.status for u, b in restored.items()} == statuses
+    # Archived again, the file has the new layout and per-UC totals by the derived status.
+    archive.archive_month(OLD)
+    with default_storage.open(archive.file_key(OLD), "rb") as handle:
+        assert gzip.decompress(handle.read()).decode().splitlines()[0] == ",".join(archive.COLUMNS)
+    per_uc = {
+        (r.uc_id, r.status): (r.bills, r.total_fee, r.total_due, r.total_paid)
+        for r in ArchivedUCMonth.objects.filter(month=OLD)
+    }
+    assert per_uc == {
+        (world.uc_a.pk, BillStatus.PARTIAL): (1, 300, 400, 200),
+        (world.uc_a.pk, BillStatus.PAID): (1, 500, 1000, 1000),
+        (world.uc_c.pk, BillStatus.UNPAID): (1, 1000, 1000, 0),
+    }
+    archive.restore_month(OLD)
+    assert {b.unit_id: b.status for b in Bill.objects.filter(month=OLD)} == statuses
+
+
+@pytest.mark.django_db
+def test_restore_refuses_unknown_columns_and_fees_a_bill_cannot_hold(world):
+    units = [make_unit(world.uc_a), make_unit(world.uc_c), make_unit(world.uc_a)]
+    odd = [*OLD_COLUMNS[:-1], "surprise"]
+    _old_archive(OLD, _old_rows(units), columns=odd)
+    with pytest.raises(archive.ArchiveError, match="unexpected columns"):
+        archive.restore_month(OLD)
+    assert archive.archived_bills(units[0].pk) == []  # the ledger logs it and shows none
+
+    rows = [(psid, unit, OLDER, *rest) for psid, unit, _, *rest in _old_rows(units)]
+    rows[1] = (*rows[1][:3], 40_000, *rows[1][4:])  # over MAX_FEE: a 2-byte column now
+    _old_archive(OLDER, rows)
+    with pytest.raises(archive.ArchiveError, match="20000000000000002"):
+        archive.restore_month(OLDER)
+    assert not Bill.objects.exists()

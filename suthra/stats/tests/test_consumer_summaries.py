@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from suthra.billing.models import Bill, BillStatus, PaymentChannel
+from suthra.billing.models import Bill, BillStatus, PaymentChannel, status_q
 from suthra.billing.services import bill_payment_record, seen_token
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
 from suthra.core.testing import make_bill, make_unit
@@ -95,14 +95,13 @@ def test_generated_data_consumer_summaries_equal_recount():
     # Payments in two months more than a window apart (two pattern queries), as a
     # reconciliation would make them, then the refresh of the keys it touched.
     old = _add(NOV, -13)
-    Bill.objects.filter(month=old, status=BillStatus.UNPAID).update(
-        status=BillStatus.PAID,
+    Bill.objects.filter(status_q(BillStatus.UNPAID), month=old).update(
         paid_amount=F("monthly_fee") + F("arrears") + 1,
         paid_on=old + dt.timedelta(days=3),
         channel=PaymentChannel.ATM,
     )
-    Bill.objects.filter(month=NOV, status=BillStatus.PAID).update(
-        status=BillStatus.UNPAID, paid_amount=0, paid_on=None, channel=PaymentChannel.NONE
+    Bill.objects.filter(status_q(BillStatus.PAID), month=NOV).update(
+        paid_amount=0, paid_on=None, channel=PaymentChannel.NONE
     )
     ucs = set(SurveyUnit.objects.values_list("uc_id", flat=True))
     stats_refresh(keys=[(uc, m) for uc in ucs for m in (old, NOV)])
