@@ -74,7 +74,7 @@ def test_manager_previews_then_commits(world, units, login, refreshed, notified)
         300,
         600,
     )
-    assert bill.batch_id == batch.pk and bill.status == BillStatus.UNPAID
+    assert bill.status == BillStatus.UNPAID and bill.paid_on is None
     assert refreshed == [[(world.uc_a.pk, NOV)]]
     assert notified[0]["kind"] == "import.finished" and notified[0]["recipients"] == [world.manager]
     assert AuditEvent.objects.filter(action="import.commit", object_id=str(batch.pk)).exists()
