@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from suthra.accounts import scope
-from suthra.billing.models import Bill, BillStatus
+from suthra.billing.models import Bill, BillStatus, bill_status, status_case, status_q
 from suthra.core.models import AuditEvent
 from suthra.locations.models import UnionCouncil
 from suthra.units import history
@@ -220,7 +220,11 @@ def _day_start(day: dt.date) -> dt.datetime:
 def _bill_of_month(month: dt.date | None, field: str) -> Subquery:
     # A correlated subquery: one probe of the (unit, month) index per unit. A join would let
     # PostgreSQL hash-join against every bill of the month (300 k rows) when sorting a UC.
-    return Subquery(_bills_of_month(month).values(field)[:1])
+    # "status" is not a column: it is derived from the paid amount (``status_case``).
+    bills = _bills_of_month(month)
+    if field == "status":
+        return Subquery(bills.values(st=status_case())[:1])
+    return Subquery(bills.values(field)[:1])
 
 
 def _bills_of_month(month: dt.date | None) -> QuerySet[Bill]:
@@ -257,9 +261,8 @@ def apply_filters(
     if f.status == NO_BILL:
         units = units.filter(~Exists(_bills_of_month(month)))
     elif f.status is not None:
-        units = units.alias(cur_status=_bill_of_month(month, "status")).filter(
-            **{"cur_status": f.status}
-        )
+        # Plain comparisons on the month's bill (one index probe per unit), no CASE.
+        units = units.filter(Exists(_bills_of_month(month).filter(status_q(int(f.status)))))
     if f.arrears_above is not None:
         units = units.filter(**{"cur_arrears__gt": f.arrears_above})
     if f.surveyed_from is not None:
@@ -276,9 +279,12 @@ def attach_current_bills(units: Any, month: dt.date | None) -> None:
     found: dict[int, tuple[int, int, int, int]] = {}
     if ids and month is not None:
         rows = Bill.objects.filter(unit_id__in=ids, month=month).values_list(
-            "unit_id", "psid", "status", "monthly_fee", "paid_amount"
+            "unit_id", "psid", "monthly_fee", "arrears", "paid_amount"
         )
-        found = {unit_id: rest for unit_id, *rest in rows}  # type: ignore[misc]
+        found = {
+            unit_id: (psid, bill_status(paid, fee + arrears), fee, paid)
+            for unit_id, psid, fee, arrears, paid in rows
+        }
     for u in units:
         psid, status, fee, paid = found.get(u.pk, (None, None, None, None))
         u.cur_psid, u.cur_status, u.cur_fee, u.cur_paid = psid, status, fee, paid

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Window
 from django.utils import timezone
 
 from suthra.accounts import scope
-from suthra.billing.models import Bill, BillStatus
+from suthra.billing.models import Bill, BillStatus, status_q
 from suthra.locations.models import UnionCouncil
 from suthra.units.models import SurveyUnit
 from suthra.units.selectors import latest_bill_month
@@ -156,10 +156,10 @@ def worklist(
         .distinct()
     )
     bills = Bill.objects.filter(
+        status_q(BillStatus.UNPAID, BillStatus.PARTIAL),
         month=month,
         unit__uc_id__in=ids,
         unit__is_active=True,
-        status__in=[BillStatus.UNPAID, BillStatus.PARTIAL],
     ).order_by("-arrears", "unit_id")
     near = lat is not None and lon is not None
     if near:

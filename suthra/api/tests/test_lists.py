@@ -26,12 +26,16 @@ def test_unit_browser_filters_and_current_bill(world, api):
     assert [u["name"] for u in body["items"]] == ["Akram", "Bashir", "Closed"]
     assert body["items"][0]["bill"]["amount_due"] == 1200
     assert body["items"][2]["bill"] is None
+    # The status is derived from the paid amount (no column), the JSON keeps it.
+    assert [u["bill"] and u["bill"]["status"] for u in body["items"]] == [0, 2, None]
 
     def names(**query):
         items = client.get("/units", {"uc": world.uc_a.pk, **query}).json()["items"]
         return [u["name"] for u in items]
 
     assert names(status="0") == ["Akram"]
+    assert names(status="2") == ["Bashir"]
+    assert names(status="1") == []
     assert names(status="none") == ["Closed"]
     assert names(arrears_above=500) == ["Akram"]
     assert names(active="false") == ["Closed"]

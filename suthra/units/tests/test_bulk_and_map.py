@@ -95,6 +95,14 @@ def test_map_page_and_points_in_bounds(world, login):
     data = json.loads(client.get(url, {"bbox": "31.4,74.2,31.6,74.4"}).content)
     assert [p["name"] for p in data["points"]] == ["Inside"]
     assert data["points"][0]["s"] == "paid" and data["truncated"] is False
+    # The colour follows the paid amount of the month's bill (the status is not stored).
+    partial = make_unit(world.uc_a, lat=31.51, lon=74.31, consumer_name="Partial")
+    make_bill(partial, MONTH, arrears=200, paid=300)
+    owing = make_unit(world.uc_a, lat=31.52, lon=74.32, consumer_name="Owing")
+    make_bill(owing, MONTH)
+    data = json.loads(client.get(url, {"bbox": "31.4,74.2,31.6,74.4"}).content)
+    keys = {p["name"]: p["s"] for p in data["points"]}
+    assert keys == {"Inside": "paid", "Partial": "partial", "Owing": "unpaid"}
     assert client.get(url, {"bbox": "nonsense"}).status_code == 400
     assert client.get(url, {"bbox": "40,0,30,10"}).status_code == 400
     other = reverse("units:map_points", args=[world.uc_b.pk])

@@ -288,6 +288,20 @@ def test_worklist_unpaid_units_highest_arrears_first_and_ticks(
 
 
 @pytest.mark.django_db
+def test_worklist_status_follows_the_paid_amount(world, login):
+    # The status is derived: partly paid bills stay on the list, paid in full (or more) leave it.
+    partial = make_unit(world.uc_a)
+    make_bill(partial, NOV, arrears=500, paid=300)
+    unpaid = make_unit(world.uc_a)
+    make_bill(unpaid, NOV, arrears=100)
+    make_bill(make_unit(world.uc_a), NOV, arrears=500, paid=800)
+    make_bill(make_unit(world.uc_a), NOV, paid=1000)
+    work = login(world.agent_a).get(reverse("visits:worklist")).context["work"]
+    assert [i.unit_id for i in work.items] == [partial.pk, unpaid.pk]
+    assert [i.balance for i in work.items] == [500, 400]
+
+
+@pytest.mark.django_db
 def test_worklist_bad_gps_is_400_and_other_uc_is_404(world, login):
     client = login(world.agent_a)
     assert client.get(reverse("visits:worklist"), {"lat": "abc", "lon": "1"}).status_code == 400
