@@ -111,9 +111,7 @@ def _outcome(monkeypatch, kind, data, actor, set_based):
         applied = handler.apply(batch, plan)
         written = {
             "bills": list(
-                Bill.objects.with_status()
-                .order_by("psid")
-                .values_list(*importing.BILL_FIELDS)
+                Bill.objects.with_status().order_by("psid").values_list(*importing.BILL_FIELDS)
             ),
             "audit": sorted(
                 (e.action, e.object_id, {**e.changes, "batch": None})
