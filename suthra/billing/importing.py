@@ -41,7 +41,7 @@ from suthra.billing.models import (
 )
 from suthra.core.audit import audit_bulk
 from suthra.imports import services
-from suthra.imports.models import ImportBatch
+from suthra.imports.models import ImportBatch, psid_runs
 from suthra.imports.parsers import Column, RowError, Table
 from suthra.imports.registry import Plan, Progress
 from suthra.stats.services import stats_refresh
@@ -533,6 +533,8 @@ def _apply_bills_orm(batch: ImportBatch, new: list[tuple], changed: list[tuple])
         )
         if done != 1:
             raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
+    # Saved with the batch by the commit (the bill itself does not name its import).
+    batch.set_psid_runs(psid_runs([n[0].psid for n in new] + [c[0].psid for c in changed]))
 
 
 def _month_checks(
@@ -930,6 +932,19 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
     )
     if updated != changed:
         raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
+    # The PSIDs written, as runs of consecutive numbers (gaps and islands), saved with the
+    # batch by the commit: the bill itself does not name its import.
+    batch.set_psid_runs(
+        [
+            [first, last]
+            for first, last in _sql(
+                "SELECT min(psid), max(psid) FROM (SELECT psid,"
+                " psid - row_number() OVER (ORDER BY psid) AS island FROM bill_plan"
+                " WHERE verdict IN (%s, %s)) x GROUP BY island ORDER BY 1",
+                [NEW, CHANGED],
+            )
+        ]
+    )
     _audit_select(
         actor=batch.created_by,
         action="bill.import_change",

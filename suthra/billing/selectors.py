@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any, cast
 
@@ -17,6 +18,7 @@ from suthra.billing.models import (
     PaymentException,
     status_q,
 )
+from suthra.imports.models import ImportBatch
 from suthra.units.models import SurveyUnit
 
 
@@ -206,3 +208,20 @@ def unit_ledger(*, actor: Any, unit_id: int) -> tuple[SurveyUnit, list[dict[str,
 
 def month_bounds(today: dt.date, days: int = 30) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=days - 1), today
+
+
+def bill_import_batch(psid: int) -> ImportBatch | None:
+    """The import that last wrote the bill (created or changed it), from the batches' PSID runs:
+    the newest finished bill import (or generated data) whose runs hold the PSID."""
+    batches = ImportBatch.objects.filter(
+        status=ImportBatch.Status.DONE,
+        kind__in=[ImportBatch.Kind.BILLS, ImportBatch.Kind.LEGACY, ImportBatch.Kind.GENERATED],
+        psid_first__lte=psid,
+        psid_last__gte=psid,
+    ).order_by("-id")
+    for batch in batches.iterator(chunk_size=5):  # usually one: the batches of that month
+        runs = batch.psid_runs
+        index = bisect.bisect_right(runs, [psid, float("inf")]) - 1
+        if index >= 0 and runs[index][0] <= psid <= runs[index][1]:
+            return batch
+    return None

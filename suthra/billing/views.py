@@ -284,7 +284,13 @@ def payment(request: HttpRequest, psid: int) -> HttpResponse:
                     request, _("Payment of bill %(psid)s saved.") % {"psid": bill.psid}
                 )
                 return redirect("billing:ledger", pk=bill.unit_id)
-    return render(request, "billing/payment.html", {"bill": bill, "form": form}, status=status)
+    source = selectors.bill_import_batch(bill.psid)
+    return render(
+        request,
+        "billing/payment.html",
+        {"bill": bill, "form": form, "source": source},
+        status=status,
+    )
 
 
 @role_required(Role.SUPERVISOR)

@@ -291,6 +291,18 @@ def _bills_of_month(
         yield row
 
 
+def _runs_of(rows: Iterable[tuple], runs: list[list[int]]) -> Iterator[tuple]:
+    """Pass bill rows (in PSID order) through, noting their PSIDs as [first, last] runs in
+    ``runs`` (the batch's ``psid_runs``)."""
+    for row in rows:
+        psid = row[0]
+        if runs and psid == runs[-1][1] + 1:
+            runs[-1][1] = psid
+        else:
+            runs.append([psid, psid])
+        yield row
+
+
 def _copy(table: str, columns: list[str], rows: Iterable[tuple]) -> int:
     """COPY rows into ``table`` (PostgreSQL); psycopg adapts and escapes each value."""
     count = 0
@@ -467,8 +479,9 @@ def generate(
         progress(f"{result.units} units written in {result.timings['units']:.1f} s")
 
         t = time.monotonic()
+        runs: list[list[int]] = []
         for index, month in enumerate(month_list):
-            rows = _bills_of_month(payers, index, month, rng, end)
+            rows = _runs_of(_bills_of_month(payers, index, month, rng, end), runs)
             result.bills += _write(Bill, BILL_COLUMNS, rows)
             if units >= PROGRESS_UNITS:
                 progress(f"  {month:%b-%Y}: {result.bills} bills, {time.monotonic() - t:.1f} s")
@@ -476,7 +489,17 @@ def generate(
         progress(f"{result.bills} bills written in {result.timings['bills']:.1f} s")
         batch.rows_total = batch.rows_done = result.bills
         batch.counts = {"units": result.units, "bills": result.bills}
-        batch.save(update_fields=["rows_total", "rows_done", "counts"])
+        batch.set_psid_runs(runs)
+        batch.save(
+            update_fields=[
+                "rows_total",
+                "rows_done",
+                "counts",
+                "psid_runs",
+                "psid_first",
+                "psid_last",
+            ]
+        )
         if restore:
             t = time.monotonic()
             _restore_keys_and_indexes(restore)

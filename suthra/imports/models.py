@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +60,13 @@ class ImportBatch(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     error_report_key = models.CharField(max_length=255, blank=True)
     message = models.TextField(blank=True)
+    # The PSIDs of the bills a bill import wrote (new or changed) as sorted [first, last] runs:
+    # a month's PSIDs are a few runs, so a bill's import is known without a column on every
+    # bill (see suthra.billing.selectors.bill_import_batch).
+    psid_runs = models.JSONField(default=list, blank=True, editable=False)
+    # The first and last of those PSIDs: which batches can hold a PSID, without reading runs.
+    psid_first = models.BigIntegerField(null=True, blank=True, editable=False)
+    psid_last = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -65,6 +74,12 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.file_name}"
+
+    def set_psid_runs(self, runs: list[list[int]]) -> None:
+        """Record the bills this import wrote (saved with the batch by the caller)."""
+        self.psid_runs = runs
+        self.psid_first = runs[0][0] if runs else None
+        self.psid_last = runs[-1][1] if runs else None
 
     @property
     def is_running(self) -> bool:
@@ -85,3 +100,14 @@ class ImportBatch(models.Model):
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+def psid_runs(psids: Iterable[int]) -> list[list[int]]:
+    """Sorted PSIDs as [first, last] runs of consecutive numbers."""
+    runs: list[list[int]] = []
+    for psid in sorted(psids):
+        if runs and psid == runs[-1][1] + 1:
+            runs[-1][1] = psid
+        elif not runs or psid > runs[-1][1]:
+            runs.append([psid, psid])
+    return runs

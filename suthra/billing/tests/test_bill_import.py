@@ -7,10 +7,11 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from suthra.billing.models import Bill, BillStatus
+from suthra.billing.selectors import bill_import_batch
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload, upload_batch
 from suthra.core.models import AuditEvent
 from suthra.core.testing import make_bill, make_unit
-from suthra.imports.models import ImportBatch
+from suthra.imports.models import ImportBatch, psid_runs
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 P1, P2, P3 = 10020030040050001, 10020030040050002, 10020030040050003
@@ -102,6 +103,13 @@ def test_corrected_file_updates_only_what_changed(world, units, login, refreshed
     assert Bill.objects.get(psid=P3).monthly_fee == 1200
     # Only the changed bill has an event (P1 and P2 are untouched).
     assert AuditEvent.objects.filter(action="bill.import_change").count() == 1
+    # Which import last wrote each bill: the batches' PSID runs (no column on the bill).
+    first = ImportBatch.objects.exclude(pk=batch.pk).get()
+    assert first.psid_runs == [[P1, P3]] and batch.psid_runs == [[P3, P3]]
+    assert bill_import_batch(P3) == batch and bill_import_batch(P1) == first
+    assert bill_import_batch(P3 + 1) is None
+    page = client.get(reverse("billing:payment", kwargs={"psid": P1}))
+    assert f"Written by import #{first.pk}".encode() in page.content
     event = AuditEvent.objects.get(action="bill.import_change")
     assert event.object_id == str(P3) and event.changes["monthly_fee"] == [1000, 1200]
 
@@ -366,3 +374,8 @@ def test_amounts_too_large_for_their_columns_are_row_errors(world, units, login,
     batch = commit(client, batch)
     assert batch.status == ImportBatch.Status.DONE, batch.message
     assert list(Bill.objects.values_list("psid", flat=True)) == [P3]
+
+
+def test_psid_runs_of_consecutive_numbers():
+    assert psid_runs([]) == []
+    assert psid_runs([5, 3, 4, 9, 11, 10, 20, 4]) == [[3, 5], [9, 11], [20, 20]]

@@ -6,8 +6,10 @@ from django.core.management import call_command
 
 from suthra.accounts.models import Role, Staff
 from suthra.billing.models import Bill, BillStatus
+from suthra.billing.selectors import bill_import_batch
 from suthra.demo.generator import generate
 from suthra.demo.users import ensure_demo_users
+from suthra.imports.models import ImportBatch
 from suthra.units.models import SurveyUnit, Tariff
 
 
@@ -31,6 +33,11 @@ def test_small_run_produces_consistent_arrears():
         for previous, current in pairwise(bills):
             # this month's arrears = last month's amount due − what was paid on it
             assert current.arrears == previous.amount_due - previous.paid_amount
+    # The generated batch knows its bills by PSID runs (the bill does not name its import).
+    runs = ImportBatch.objects.get(kind=ImportBatch.Kind.GENERATED).psid_runs
+    assert sum(last - first + 1 for first, last in runs) == result.bills
+    some = Bill.objects.order_by("?").values_list("psid", flat=True)[:5]
+    assert all(bill_import_batch(psid) is not None for psid in some)
     statuses = set(Bill.objects.with_status().values_list("status", flat=True))
     assert statuses == {BillStatus.PAID, BillStatus.UNPAID, BillStatus.PARTIAL}
     assert all(len(str(p)) == 17 for p in Bill.objects.values_list("psid", flat=True))
