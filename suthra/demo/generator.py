@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from suthra.billing.models import BILL_COLUMNS, Bill, PaymentChannel
 from suthra.demo import data
-from suthra.imports.models import ImportBatch
+from suthra.imports.models import ImportBatch, extend_runs
 from suthra.locations.models import City, UnionCouncil
 from suthra.stats.services import stats_refresh
 from suthra.units.models import (
@@ -295,11 +295,7 @@ def _runs_of(rows: Iterable[tuple], runs: list[list[int]]) -> Iterator[tuple]:
     """Pass bill rows (in PSID order) through, noting their PSIDs as [first, last] runs in
     ``runs`` (the batch's ``psid_runs``)."""
     for row in rows:
-        psid = row[0]
-        if runs and psid == runs[-1][1] + 1:
-            runs[-1][1] = psid
-        else:
-            runs.append([psid, psid])
+        extend_runs(runs, row[0])
         yield row
 
 

@@ -102,12 +102,17 @@ class ImportBatch(models.Model):
         return min(100, round(100 * self.rows_done / self.rows_total))
 
 
+def extend_runs(runs: list[list[int]], psid: int) -> None:
+    """Add ``psid`` (not below the last one added) to sorted [first, last] runs."""
+    if runs and psid <= runs[-1][1] + 1:
+        runs[-1][1] = max(runs[-1][1], psid)
+    else:
+        runs.append([psid, psid])
+
+
 def psid_runs(psids: Iterable[int]) -> list[list[int]]:
     """Sorted PSIDs as [first, last] runs of consecutive numbers."""
     runs: list[list[int]] = []
     for psid in sorted(psids):
-        if runs and psid == runs[-1][1] + 1:
-            runs[-1][1] = psid
-        elif not runs or psid > runs[-1][1]:
-            runs.append([psid, psid])
+        extend_runs(runs, psid)
     return runs

@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from suthra.accounts import scope
-from suthra.billing.models import Bill, BillStatus, bill_status, status_case, status_q
+from suthra.billing.models import Bill, BillQuerySet, BillStatus, bill_status, status_q
 from suthra.core.models import AuditEvent
 from suthra.locations.models import UnionCouncil
 from suthra.units import history
@@ -220,14 +220,11 @@ def _day_start(day: dt.date) -> dt.datetime:
 def _bill_of_month(month: dt.date | None, field: str) -> Subquery:
     # A correlated subquery: one probe of the (unit, month) index per unit. A join would let
     # PostgreSQL hash-join against every bill of the month (300 k rows) when sorting a UC.
-    # "status" is not a column: it is derived from the paid amount (``status_case``).
-    bills = _bills_of_month(month)
-    if field == "status":
-        return Subquery(bills.values(st=status_case())[:1])
-    return Subquery(bills.values(field)[:1])
+    # "status" is not a column: ``with_status`` derives it from the paid amount.
+    return Subquery(_bills_of_month(month).with_status().values(field)[:1])
 
 
-def _bills_of_month(month: dt.date | None) -> QuerySet[Bill]:
+def _bills_of_month(month: dt.date | None) -> BillQuerySet:
     bills = Bill.objects.filter(unit=OuterRef("pk"))
     return bills.filter(month=month) if month is not None else bills.none()
 
