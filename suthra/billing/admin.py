@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from suthra.billing.models import ArchivedMonth, Bill, PaymentException
+from suthra.core.admin import ReadOnlyAdmin
 
 
 @admin.register(Bill)
-class BillAdmin(admin.ModelAdmin):
+class BillAdmin(ReadOnlyAdmin):
     list_display = [
         "psid",
         "unit",
@@ -21,7 +22,7 @@ class BillAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentException)
-class PaymentExceptionAdmin(admin.ModelAdmin):
+class PaymentExceptionAdmin(ReadOnlyAdmin):
     list_display = ["id", "psid", "kind", "amount", "paid_on", "batch", "resolved_at"]
     list_filter = ["kind"]
     search_fields = ["=psid"]
@@ -29,7 +30,7 @@ class PaymentExceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArchivedMonth)
-class ArchivedMonthAdmin(admin.ModelAdmin):
+class ArchivedMonthAdmin(ReadOnlyAdmin):
     list_display = [
         "month",
         "state",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from suthra.core.admin import ReadOnlyAdmin
 from suthra.units.models import BusinessType, SurveyUnit, Tariff
 
 
@@ -15,7 +16,7 @@ class BusinessTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyUnit)
-class SurveyUnitAdmin(admin.ModelAdmin):
+class SurveyUnitAdmin(ReadOnlyAdmin):
     list_display = ["survey_id", "consumer_name", "uc", "business_type", "category", "is_active"]
     list_select_related = ["uc", "business_type"]
     search_fields = ["survey_id"]
