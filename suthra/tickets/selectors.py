@@ -36,7 +36,7 @@ def ticket_queue(
     """The queue views (any staff):
 
     - ``mine``: for an agent, the tickets they raised; for SUPERVISOR+, pending tickets waiting
-      for their level in their area (the routing result).
+      for their level in their area (the routing result), except those they raised themselves.
     - ``area``: every ticket in the actor's area.
     - ``overdue``: pending tickets past their SLA in the actor's area.
     """
@@ -46,8 +46,10 @@ def ticket_queue(
         if level is None:
             qs = qs.filter(reported_by=actor)
         else:
-            qs = qs.filter(
-                Q(status=TicketStatus.PENDING, escalation_level=level) | Q(reported_by=actor)
+            # Maker–checker: the tickets they raised are not theirs to decide (the area
+            # queue still lists them).
+            qs = qs.filter(status=TicketStatus.PENDING, escalation_level=level).exclude(
+                reported_by=actor
             )
     elif queue == "overdue":
         qs = qs.filter(status=TicketStatus.PENDING, due_at__lt=timezone.now())

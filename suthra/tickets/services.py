@@ -100,7 +100,11 @@ def ticket_raise(
             changes={"unit": unit.survey_id, "type": str(TicketType(type).label)},
         )
         notify(
-            recipients=handlers_for(unit=unit, level=EscalationLevel.SUPERVISOR),
+            recipients=[
+                p
+                for p in handlers_for(unit=unit, level=EscalationLevel.SUPERVISOR)
+                if p.pk != actor.pk
+            ],
             kind="ticket.raised",
             title=format_lazy(
                 gettext_lazy("New ticket #{id}: {type} ({unit})"),
@@ -209,6 +213,11 @@ def ticket_decide(*, actor: Staff, ticket: Ticket, approve: bool, reason: str) -
         raise PermissionDenied("Only supervisors and above decide tickets.")
     if not scope.scoped(actor, Ticket.objects.filter(pk=ticket.pk), "unit__uc").exists():
         raise PermissionDenied("This ticket is outside your area.")
+    # Maker–checker: whoever raised a ticket never decides it.
+    if ticket.reported_by_id == actor.pk:
+        raise ValidationError(
+            _("You raised this ticket: another supervisor or manager decides it.")
+        )
     if not reason:
         raise ValidationError(_("Give a reason for the decision."))
     with transaction.atomic():
@@ -298,7 +307,11 @@ def tickets_escalate(*, now: dt.datetime | None = None) -> int:
                 },
             )
             notify(
-                recipients=handlers_for(unit=ticket.unit, level=ticket.escalation_level),
+                recipients=[
+                    p
+                    for p in handlers_for(unit=ticket.unit, level=ticket.escalation_level)
+                    if p.pk != ticket.reported_by_id
+                ],
                 kind="ticket.escalated",
                 title=format_lazy(
                     gettext_lazy("Ticket #{id} escalated to you: {type} ({unit})"),

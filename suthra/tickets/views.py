@@ -109,7 +109,11 @@ def ticket_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
 @require_GET
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _ticket_or_404(request, pk)
-    can_decide = request.user.at_least(Role.SUPERVISOR) and ticket.is_pending  # type: ignore[union-attr]
+    can_decide = (
+        request.user.at_least(Role.SUPERVISOR)  # type: ignore[union-attr]
+        and ticket.is_pending
+        and ticket.reported_by_id != request.user.pk
+    )
     return render_page(
         request,
         "tickets/detail.html",

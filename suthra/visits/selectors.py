@@ -49,10 +49,12 @@ def visit_history(
 
 
 def approval_queue(*, actor: Any) -> QuerySet[ComplianceVisit]:
-    """Pending visits in the actor's area, flagged first then oldest first (SUPERVISOR+)."""
+    """Pending visits in the actor's area, flagged first then oldest first (SUPERVISOR+), except
+    those the actor recorded (maker–checker: nobody decides their own visit)."""
     return (
         visits_visible(actor)
         .filter(status=VisitStatus.PENDING)
+        .exclude(staff=actor)
         .select_related("unit", "unit__uc", "staff")
     )
 
@@ -63,7 +65,9 @@ def recheck_sample(
     """A random handful of pending, unflagged visits for a spot check (not those in
     ``exclude``, already on screen): a random start in the id range, then the next ``size``
     (cheap indexed queries, no ORDER BY RANDOM())."""
-    base = visits_visible(actor).filter(status=VisitStatus.PENDING, flagged=False)
+    base = (
+        visits_visible(actor).filter(status=VisitStatus.PENDING, flagged=False).exclude(staff=actor)
+    )
     if exclude:
         base = base.exclude(id__in=exclude)
     bounds = base.aggregate(lo=Min("id"), hi=Max("id"))

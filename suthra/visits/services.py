@@ -203,6 +203,11 @@ def visit_decide(
         raise PermissionDenied("Only supervisors and above approve visits.")
     if not scope.scoped(actor, ComplianceVisit.objects.filter(pk=visit.pk), "unit__uc").exists():
         raise PermissionDenied("This visit is outside your area.")
+    # Maker–checker: whoever recorded a visit never decides it.
+    if visit.staff_id == actor.pk:
+        raise ValidationError(
+            _("You recorded this visit: another supervisor or manager decides it.")
+        )
     if not approve and not reason:
         raise ValidationError(_("Give a reason for rejecting the visit."))
     with transaction.atomic():

@@ -177,7 +177,11 @@ def visit_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_or_404(request, pk)
-    can_decide = request.user.at_least(Role.SUPERVISOR) and visit.status == VisitStatus.PENDING  # type: ignore[union-attr]
+    can_decide = (
+        request.user.at_least(Role.SUPERVISOR)  # type: ignore[union-attr]
+        and visit.status == VisitStatus.PENDING
+        and visit.staff_id != request.user.pk
+    )
     return render_page(
         request,
         "visits/detail.html",

@@ -273,3 +273,28 @@ def test_without_the_units_service_the_change_is_written_and_audited(world, monk
     assert unit.billing_name == "Fallback"
     event = AuditEvent.objects.get(action="unit.update", object_id=str(unit.pk))
     assert event.changes["reason"] == f"ticket #{ticket.pk}"
+
+
+@pytest.mark.django_db
+def test_supervisor_cannot_decide_a_ticket_they_raised_and_is_not_asked_to(world, login):
+    unit = make_unit(world.uc_a)
+    ticket = services.ticket_raise(
+        actor=world.supervisor, unit=unit, type=TicketType.OTHER, description="Shop closed"
+    )
+    # Not notified to decide their own ticket, and it is not in their queue.
+    assert not any("New ticket" in t for t in titles(world.supervisor))
+    client = login(world.supervisor)
+    mine = client.get(reverse("tickets:queue"), {"queue": "mine"})
+    assert ticket not in list(mine.context["page"])
+    detail = client.get(reverse("tickets:detail", args=[ticket.pk]))
+    assert detail.context["can_decide"] is False
+    with pytest.raises(ValidationError):
+        services.ticket_decide(actor=world.supervisor, ticket=ticket, approve=True, reason="ok")
+    client.post(
+        reverse("tickets:decide", args=[ticket.pk]), {"decision": "approve", "reason": "ok"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.PENDING and ticket.decided_by is None
+    services.ticket_decide(actor=world.manager, ticket=ticket, approve=False, reason="no")
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.REJECTED and ticket.decided_by == world.manager
