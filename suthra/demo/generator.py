@@ -246,7 +246,12 @@ def _bills_of_month(
 ) -> Iterator[tuple]:
     """Rows of ``BILL_COLUMNS`` for one month, in PSID order; carries each unit's arrears on."""
     psid_base = psid_for(month, 0)
-    paid_days = [month + dt.timedelta(days=d) for d in range(2, 26)]
+    # No payment is dated after today (the importer would refuse one): in the current month
+    # only the days so far carry payments, and fewer bills are paid yet.
+    today = timezone.localdate()
+    all_days = [month + dt.timedelta(days=d) for d in range(2, 26)]
+    paid_days = [d for d in all_days if d <= today]
+    elapsed = len(paid_days) / len(all_days)
     is_last = month == last_month
     none = int(PaymentChannel.NONE)
     channels = [int(c) for c in PAID_CHANNELS]
@@ -256,8 +261,11 @@ def _bills_of_month(
         fee, arrears = payer.fee, payer.arrears
         due = fee + arrears
         x = rng.random()
-        if is_last:  # this month's bills are only partly paid so far
-            x = x / 0.6 if x < 0.6 else 1.0
+        if not paid_days:
+            x = 1.0  # nothing can have been paid yet
+        elif is_last:  # this month's bills are only partly paid so far
+            share = 0.6 * elapsed
+            x = x / share if x < share else 1.0
         if x < payer.p_full:
             paid = due
         elif x < payer.p_full + payer.p_partial:
@@ -438,6 +446,9 @@ def generate(
     result = Result()
     rng = random.Random(seed)
     end = end_month or current_month()
+    if end > current_month():
+        # The calendar decides what "this month" is: demo data never bills a future month.
+        raise ValueError(f"{end:%Y-%m} is after the current month {current_month():%Y-%m}")
     month_list = [month_add(end, -i) for i in range(months - 1, -1, -1)]
     postgres = connection.vendor == "postgresql"
 

@@ -69,3 +69,22 @@ def test_demo_setup_creates_one_login_per_role_and_is_idempotent():
     agent = Staff.objects.get(username="agent")
     assert agent.check_password("suthra-demo-2025")
     assert set(agent.ucs.values_list("name", flat=True)) == {"UC-Ravi", "UC-Shalimar"}
+
+
+@pytest.mark.django_db
+def test_demo_data_holds_no_payment_after_today_and_no_future_month():
+    import time_machine
+    from django.db.models import Max
+
+    # 5 December in Pakistan (21:30 UTC on the 4th is already the 5th in Karachi).
+    with time_machine.travel(dt.datetime(2026, 12, 4, 21, 30, tzinfo=dt.UTC), tick=False):
+        generate(units=300, months=3, seed=9)
+        latest = Bill.objects.aggregate(month=Max("month"), paid_on=Max("paid_on"))
+        assert latest["month"] == dt.date(2026, 12, 1)
+        assert latest["paid_on"] == dt.date(2026, 12, 5)
+        # Some of December is already paid (3–5 Dec), far from the 60 % of a finished month.
+        december = Bill.objects.filter(month=dt.date(2026, 12, 1))
+        paid = december.filter(paid_amount__gt=0).count()
+        assert 0 < paid < december.count() * 0.2
+        with pytest.raises(ValueError, match="after the current month"):
+            generate(units=5, months=1, seed=1, end_month=dt.date(2027, 1, 1))
