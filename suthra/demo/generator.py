@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone
 
 from suthra.billing.models import BILL_COLUMNS, Bill, PaymentChannel
+from suthra.core.months import current_month
 from suthra.demo import data
 from suthra.imports.models import ImportBatch, extend_runs
 from suthra.locations.models import City, UnionCouncil
@@ -112,11 +113,6 @@ class _Payer:
 def month_add(month: dt.date, n: int) -> dt.date:
     total = month.year * 12 + month.month - 1 + n
     return dt.date(total // 12, total % 12 + 1, 1)
-
-
-def current_month() -> dt.date:
-    today = timezone.localdate()
-    return dt.date(today.year, today.month, 1)
 
 
 def psid_for(month: dt.date, unit_id: int) -> int:

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest, QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from suthra.accounts import scope
+from suthra.core.months import current_month
 from suthra.core.validators import int_param, month_param
 from suthra.locations.models import City, UnionCouncil
 
@@ -21,8 +21,8 @@ def month_add(month: dt.date, n: int) -> dt.date:
 
 
 def this_month() -> dt.date:
-    today = timezone.localdate()
-    return dt.date(today.year, today.month, 1)
+    """Today's calendar month in Pakistan (see suthra/core/months.py)."""
+    return current_month()
 
 
 def months_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from suthra.accounts import scope
 from suthra.billing.models import BillStatus
+from suthra.core.months import current_month
 from suthra.reports.filters import Period, Place, month_add
 from suthra.stats.models import Aging, MonthlyStat, UnitStat
 
@@ -81,7 +82,10 @@ def monthly_stats(actor: Any, place: Place) -> QuerySet[MonthlyStat]:
 
 
 def latest_month(actor: Any, place: Place) -> dt.date | None:
-    return monthly_stats(actor, place).aggregate(m=Max("month"))["m"]
+    """The newest billed month that has begun: a month's file imported early does not become
+    the default before the calendar reaches it (suthra/core/months.py)."""
+    stats = monthly_stats(actor, place).filter(month__lte=current_month())
+    return stats.aggregate(m=Max("month"))["m"]
 
 
 @dataclass
@@ -156,7 +160,10 @@ def month_rows(actor: Any, place: Place) -> list[dict[str, Any]]:
 
 
 def latest_of(rows: Iterable[Mapping[str, Any]]) -> dt.date | None:
-    return max((row["month"] for row in rows), default=None)
+    """The newest month of these summary rows that has begun (a future month's file imported
+    early is not the default: suthra/core/months.py)."""
+    now = current_month()
+    return max((row["month"] for row in rows if row["month"] <= now), default=None)
 
 
 def dashboard(

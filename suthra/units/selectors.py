@@ -34,6 +34,7 @@ from django.db.models.functions import Coalesce
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillQuerySet, BillStatus, bill_status, status_q
 from suthra.core.models import AuditEvent
+from suthra.core.months import current_month as calendar_month
 from suthra.locations.models import UnionCouncil
 from suthra.units import history
 from suthra.units.models import SurveyUnit
@@ -194,7 +195,8 @@ def current_month(*, uc: UnionCouncil) -> dt.date | None:
 
 
 def latest_bill_month(*, uc_ids: list[int]) -> dt.date | None:
-    """The latest billing month with bills in these UCs (the caller has scoped them).
+    """The latest billing month with bills in these UCs (the caller has scoped them) that has
+    begun by the calendar (suthra/core/months.py).
 
     Read from the bill summaries (a few hundred rows per UC, kept in step with the bills by
     every service that writes bills); only UCs without summaries look at their bills, one
@@ -202,10 +204,16 @@ def latest_bill_month(*, uc_ids: list[int]) -> dt.date | None:
     """
     from suthra.stats.models import MonthlyStat
 
-    stats = MonthlyStat.objects.filter(uc_id__in=uc_ids)
+    # A month whose file was imported early is not "current" before the calendar reaches it.
+    now = calendar_month()
+    stats = MonthlyStat.objects.filter(uc_id__in=uc_ids, month__lte=now)
     value: dt.date | None = stats.aggregate(m=Max("month"))["m"]
     if value is None:
-        newest = Bill.objects.filter(unit_id=OuterRef("pk")).order_by("-month").values("month")
+        newest = (
+            Bill.objects.filter(unit_id=OuterRef("pk"), month__lte=now)
+            .order_by("-month")
+            .values("month")
+        )
         units = SurveyUnit.objects.filter(uc_id__in=uc_ids)
         value = units.annotate(newest=Subquery(newest[:1])).aggregate(m=Max("newest"))["m"]
     return value
