@@ -6,7 +6,7 @@ signals and the legacy import command.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,20 +69,41 @@ def _session_store() -> Any:
     return import_string(f"{settings.SESSION_ENGINE}.SessionStore")
 
 
-def sessions_end(*, staff: Staff) -> int:
-    """End every session of ``staff`` (no audit: callers audit the reason)."""
+# Other ways in that end with the sessions (the API registers its tokens in AppConfig.ready):
+# each is called as hook(staff=..., actor=..., reason=...) inside the caller's transaction.
+ACCESS_END_HOOKS: list[Callable[..., int]] = []
+
+
+def register_access_end(hook: Callable[..., int]) -> None:
+    if hook not in ACCESS_END_HOOKS:
+        ACCESS_END_HOOKS.append(hook)
+
+
+def sessions_end(
+    *, staff: Staff, actor: Any = None, reason: str = "sessions_end", keep: str | None = None
+) -> int:
+    """End every session of ``staff`` (but ``keep``) and every other way in (API tokens).
+
+    Returns the number of sessions ended; the staff event is audited by the caller, the
+    revoked tokens by their hook. A lost phone holds a session *and* a token.
+    """
     store = _session_store()
-    keys = list(StaffSession.objects.filter(staff=staff).values_list("session_key", flat=True))
+    rows = StaffSession.objects.filter(staff=staff)
+    if keep:
+        rows = rows.exclude(session_key=keep)
+    keys = list(rows.values_list("session_key", flat=True))
     for key in keys:
         store(session_key=key).delete()
-    StaffSession.objects.filter(staff=staff).delete()
+    rows.filter(session_key__in=keys).delete()
+    for hook in ACCESS_END_HOOKS:
+        hook(staff=staff, actor=actor or staff, reason=reason)
     return len(keys)
 
 
 def staff_end_sessions(*, actor: Staff, staff: Staff, ip: str | None = None) -> int:
     """HEAD ends all of a user's sessions (a lost phone, a suspected shared password)."""
     with transaction.atomic():
-        count = sessions_end(staff=staff)
+        count = sessions_end(staff=staff, actor=actor)
         _audit_staff(actor, staff, "staff.sessions_end", changes={"sessions": count}, ip=ip)
     return count
 
@@ -257,7 +278,7 @@ def staff_set_active(*, actor: Staff, staff: Staff, active: bool, ip: str | None
         _check_last_head(staff, new_role=staff.role, new_active=active)
         staff.is_active = active
         staff.save(update_fields=["is_active"])
-        ended = 0 if active else sessions_end(staff=staff)
+        ended = 0 if active else sessions_end(staff=staff, actor=actor, reason="deactivate")
         _audit_staff(
             actor,
             staff,
@@ -277,7 +298,7 @@ def staff_reset_password(
         staff.set_password(password)
         staff.must_change_password = True
         staff.save(update_fields=["password", "must_change_password"])
-        ended = sessions_end(staff=staff)
+        ended = sessions_end(staff=staff, actor=actor, reason="password_reset")
         _audit_staff(
             actor,
             staff,
@@ -303,7 +324,7 @@ def staff_reset_otp(*, actor: Staff, staff: Staff, ip: str | None = None) -> int
 
     with transaction.atomic():
         count, _ = TOTPDevice.objects.filter(user=staff).delete()
-        ended = sessions_end(staff=staff)
+        ended = sessions_end(staff=staff, actor=actor, reason="otp_reset")
         _audit_staff(
             actor, staff, "staff.otp_reset", changes={"devices": count, "sessions": ended}, ip=ip
         )
@@ -322,9 +343,14 @@ def is_locked_out(staff: Staff) -> bool:
 # --- the user themself --------------------------------------------------------------------------
 
 
-def password_changed(*, staff: Staff, ip: str | None = None, via: str = "form") -> None:
-    """After the user chose a new password: the forced-change flag goes, the event is audited."""
+def password_changed(
+    *, staff: Staff, ip: str | None = None, via: str = "form", keep_session: str | None = None
+) -> None:
+    """After the user chose a new password: the forced-change flag goes, the event is audited,
+    and every other way in ends (other sessions, API tokens; the session ``keep_session`` stays).
+    """
     with transaction.atomic():
+        sessions_end(staff=staff, reason="password_change", keep=keep_session)
         if staff.must_change_password:
             staff.must_change_password = False
             staff.save(update_fields=["must_change_password"])

@@ -98,8 +98,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         forced = self.request.user.must_change_password  # type: ignore[union-attr]
         response = super().form_valid(form)
-        services.password_changed(staff=form.user, ip=client_ip(self.request))
+        services.password_changed(
+            staff=form.user,
+            ip=client_ip(self.request),
+            keep_session=self.request.session.session_key,
+        )
         update_session_auth_hash(self.request, form.user)
+        # The session key changed: remember the new one, so "End sessions" still reaches it.
+        services.session_register(request=self.request, staff=form.user)
         messages.success(self.request, _("Your password was changed."))
         if forced:
             return redirect("core:home")
@@ -129,7 +135,6 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         services.password_changed(staff=form.user, ip=client_ip(self.request), via="email")
-        services.sessions_end(staff=form.user)
         return response
 
 

@@ -44,6 +44,9 @@ def token_authenticate(*, raw: str) -> ApiToken | None:
     )
     if token is None:
         return None
+    if token.user.must_change_password:
+        # Suspended until the user chooses their own password (after a head-office reset).
+        return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

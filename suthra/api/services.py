@@ -77,6 +77,31 @@ def token_revoke(*, actor: Any, token: ApiToken, ip: str | None = None) -> ApiTo
     return locked
 
 
+def tokens_revoke_all(*, staff: Any, actor: Any, reason: str) -> int:
+    """Revoke every active token of ``staff`` when their access ends (sessions ended, password
+    reset or changed, two-factor reset, deactivation). Registered with the accounts app; each
+    token's revocation is audited like a manual one, with the reason."""
+    tokens = list(ApiToken.objects.filter(user=staff, revoked_at__isnull=True).select_for_update())
+    if not tokens:
+        return 0
+    now = timezone.now()
+    ApiToken.objects.filter(pk__in=[t.pk for t in tokens]).update(revoked_at=now, revoked_by=actor)
+    for token in tokens:
+        audit_record(
+            actor=actor,
+            action="apitoken.revoke",
+            object_type="apitoken",
+            object_id=token.pk,
+            changes={
+                "name": token.name,
+                "prefix": token.prefix,
+                "user": staff.pk,
+                "reason": reason,
+            },
+        )
+    return len(tokens)
+
+
 def idempotency_remember(
     *, user: Any, operation: str, key: str, fingerprint: str, status: int, object_id: Any
 ) -> None:

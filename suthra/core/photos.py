@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -241,6 +242,36 @@ def photo_store(processed: ProcessedPhoto, *, folder: str) -> StoredPhoto:
     return StoredPhoto(key=key, thumb_key=thumb_key, taken_at=processed.taken_at, gps=processed.gps)
 
 
+# What ``photo_store`` returns: ``<folder>/<yyyy>/<mm>/<32 hex>[_t].jpg``, plus the
+# ``_<7 letters>`` a storage appends when a name is taken. Google Drive returns its file id.
+PHOTO_FOLDERS = ("units", "tickets", "visits")
+_PHOTO_KEY = re.compile(
+    "(?:" + "|".join(PHOTO_FOLDERS) + r")/\d{4}/\d{2}/[0-9a-f]{32}(?:_t)?(?:_[A-Za-z0-9]{7})?\.jpg",
+    re.ASCII,
+)
+_DRIVE_ID = re.compile(r"[A-Za-z0-9_-]{20,100}", re.ASCII)
+
+
+def photo_key_valid(key: str) -> bool:
+    """Whether ``key`` is a photo key the pipeline produced (nothing else in storage).
+
+    Stored imports, exports and staging files share the storage; a reference to one of them
+    must never be served as a photo (SECURITY.md, "Photos")."""
+    if not key:
+        return False
+    if _setting("PHOTO_STORAGE", "local") == "drive" and _DRIVE_ID.fullmatch(key):
+        return True
+    return bool(_PHOTO_KEY.fullmatch(key))
+
+
+def photo_ref_acceptable(ref: str) -> bool:
+    """A unit's ``photo_ref`` as an import may write it: a stored photo's key or an http(s)
+    link to the old survey portal (shown as a link, never fetched by a page)."""
+    if ref.startswith(("http://", "https://")):
+        return len(ref) <= 255 and not any(c.isspace() or ord(c) < 32 for c in ref)
+    return photo_key_valid(ref)
+
+
 def photo_delete(*keys: str) -> None:
     """Best-effort removal (e.g. when the transaction that referenced them rolled back)."""
     storage = photo_storage()
@@ -265,7 +296,7 @@ def photo_response(key: str) -> FileResponse:
     """A stored photo as a private, cacheable response; 404 when there is none.
 
     Callers check scope first (the unit, ticket or visit must be the user's to see)."""
-    if not key:
+    if not photo_key_valid(key):
         raise Http404("No photo")
     try:
         handle = photo_open(key)

@@ -20,14 +20,15 @@ def _batch(world):
     return {"pk": batch.pk}
 
 
-# Batches are files, not places: every manager may see them (scoped=False); the rows inside are
-# checked against the uploader's geography. Commit/cancel/restart always redirect with a message.
+# A batch is scoped like the rows it touches (its uploader's geography): this one, uploaded by the
+# all-cities manager, is out of scope for the Multan manager (404). Commit/cancel/restart
+# redirect with a message.
 CASES = [
     Case("imports:list", "MANAGER"),
-    Case("imports:detail", "MANAGER", obj=_batch, scoped=False),
-    Case("imports:progress", "MANAGER", obj=_batch, scoped=False),
-    Case("imports:errors", "MANAGER", obj=_batch, scoped=False),
-    Case("imports:commit", "MANAGER", obj=_batch, scoped=False, method="post", ok=(302,)),
-    Case("imports:cancel", "MANAGER", obj=_batch, scoped=False, method="post", ok=(302,)),
-    Case("imports:restart", "MANAGER", obj=_batch, scoped=False, method="post", ok=(302,)),
+    Case("imports:detail", "MANAGER", obj=_batch),
+    Case("imports:progress", "MANAGER", obj=_batch),
+    Case("imports:errors", "MANAGER", obj=_batch),
+    Case("imports:commit", "MANAGER", obj=_batch, method="post", ok=(302,)),
+    Case("imports:cancel", "MANAGER", obj=_batch, method="post", ok=(302,)),
+    Case("imports:restart", "MANAGER", obj=_batch, method="post", ok=(302,)),
 ]

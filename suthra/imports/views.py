@@ -1,7 +1,7 @@
 """Import batches: upload, preview, progress (htmx polling), commit, cancel, error report.
 
-Every view is MANAGER and up. Batches are files, not places: any manager may look at them,
-and the rows inside are checked against the uploader's geography when they are applied.
+Every view is MANAGER and up. A batch is scoped like the rows it touches (its uploader's
+geography; see ``suthra.imports.selectors``); out of scope is a 404.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +17,7 @@ from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
 from suthra.core.htmx import render_page
 from suthra.core.validators import int_param
-from suthra.imports import services
+from suthra.imports import selectors, services
 from suthra.imports.forms import UploadForm
 from suthra.imports.models import ImportBatch
 
@@ -43,7 +43,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("imports:detail", pk=batch.pk)
     before = int_param(request.GET.get("before"), name="before", minimum=1)
-    qs = ImportBatch.objects.select_related("created_by").order_by("-id")
+    qs = selectors.batch_list(actor=request.user)
     if before:
         qs = qs.filter(id__lt=before)
     batches = list(qs[: PAGE + 1])
@@ -62,14 +62,14 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _batch(pk: int) -> ImportBatch:
-    return get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
+def _batch(request: HttpRequest, pk: int) -> ImportBatch:
+    return selectors.batch_get(actor=request.user, pk=pk)
 
 
 @role_required(Role.MANAGER)
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
+    batch = _batch(request, pk)
     return render_page(request, "imports/detail.html", {"batch": batch})
 
 
@@ -77,7 +77,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx; reloads the page once the step has finished."""
-    batch = _batch(pk)
+    batch = _batch(request, pk)
     response = render_page(
         request, "imports/progress.html", {"batch": batch}, partial="imports/_progress.html"
     )
@@ -89,7 +89,7 @@ def batch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.MANAGER)
 @require_POST
 def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
+    batch = _batch(request, pk)
     messages.info(request, services.batch_request_commit(actor=request.user, batch=batch))
     return redirect("imports:detail", pk=batch.pk)
 
@@ -97,7 +97,7 @@ def batch_commit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.MANAGER)
 @require_POST
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
+    batch = _batch(request, pk)
     if batch.created_by_id != request.user.pk and not request.user.at_least(Role.HEAD):  # type: ignore[union-attr]
         messages.error(request, _("Only the person who uploaded the file can cancel it."))
     else:
@@ -108,7 +108,7 @@ def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.MANAGER)
 @require_POST
 def batch_restart(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = _batch(pk)
+    batch = _batch(request, pk)
     messages.info(request, services.batch_restart(actor=request.user, batch=batch))
     return redirect("imports:detail", pk=batch.pk)
 
@@ -117,7 +117,7 @@ def batch_restart(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The error report: row, column, value, reason (formula-neutralised CSV)."""
-    batch = _batch(pk)
+    batch = _batch(request, pk)
     if not batch.error_report_key or not default_storage.exists(batch.error_report_key):
         raise Http404("No error report")
     with default_storage.open(batch.error_report_key, "rb") as handle:

@@ -49,6 +49,7 @@ def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
     For the dashboard (any logged-in staff). At most three small queries.
     """
     from suthra.imports.models import ImportBatch
+    from suthra.imports.selectors import batch_visible_q
     from suthra.tickets.models import Ticket
     from suthra.visits.models import ComplianceVisit
 
@@ -101,7 +102,8 @@ def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
         )
     # Imports are province-wide; they concern supervisors and above.
     if actor.at_least("SUPERVISOR"):
-        batches = ImportBatch.objects.filter(finished_at__isnull=False).order_by("-id")[:limit]
+        batches = ImportBatch.objects.filter(batch_visible_q(actor), finished_at__isnull=False)
+        batches = batches.order_by("-id")[:limit]
         for b in batches:
             assert b.finished_at is not None
             items.append(

@@ -302,12 +302,12 @@ def chart_data(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def recent_imports(actor: Any, limit: int = 5) -> list[Any]:
-    """Latest import batches (MANAGER and up; imports are not geographic)."""
-    from suthra.imports.models import ImportBatch
+    """Latest import batches the actor may see (MANAGER and up; scoped by uploader)."""
+    from suthra.imports.selectors import batch_list
 
     if not actor.at_least("MANAGER"):
         return []
-    return list(ImportBatch.objects.select_related("created_by").order_by("-id")[:limit])
+    return list(batch_list(actor=actor)[:limit])
 
 
 def activity(actor: Any, limit: int = 10) -> list[Any]:

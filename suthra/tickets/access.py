@@ -19,7 +19,7 @@ def _ticket(world, **extra):
 
 
 def _ticket_with_photo(world):
-    key = photo_storage().save("tickets/test/p.jpg", ContentFile(b"\xff\xd8jpeg"))
+    key = photo_storage().save("tickets/2025/01/" + "b" * 32 + ".jpg", ContentFile(b"\xff\xd8jpeg"))
     return _ticket(world, photo_key=key, thumb_key=key)
 
 

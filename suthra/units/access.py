@@ -18,7 +18,7 @@ def _unit_with_photo(world: Any) -> dict[str, Any]:
     from suthra.core.photos import photo_storage
 
     key = photo_storage().save(
-        "units/matrix.jpg", ContentFile(b"\xff\xd8\xff\xe0 not-really-a-jpeg")
+        "units/2025/01/" + "a" * 32 + ".jpg", ContentFile(b"\xff\xd8\xff\xe0 not-really-a-jpeg")
     )
     return {"pk": make_unit(world.uc_a, photo_ref=key).pk}
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from suthra.core.photos import photo_ref_acceptable
 from suthra.imports import parsers
 from suthra.imports.parsers import Column, RowError, Table
 from suthra.locations.models import City, UnionCouncil
@@ -264,6 +265,10 @@ def parse_legacy_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
             setattr(unit, key, mobile)
         if unit.billing_mobile == unit.mobile:
             unit.billing_mobile = ""
+        if unit.photo_ref and not photo_ref_acceptable(unit.photo_ref):
+            # Only a photo's key or a portal link: never another stored file (imports, exports).
+            warnings.append(RowError(number, "photo", unit.photo_ref, "not a photo; left blank"))
+            unit.photo_ref = ""
         if row_errors:
             errors.extend(row_errors)
             continue

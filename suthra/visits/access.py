@@ -24,7 +24,7 @@ def _visit(world, **extra):
 
 
 def _visit_with_photo(world):
-    key = photo_storage().save("visits/test/p.jpg", ContentFile(b"\xff\xd8jpeg"))
+    key = photo_storage().save("visits/2025/01/" + "c" * 32 + ".jpg", ContentFile(b"\xff\xd8jpeg"))
     return _visit(world, photo_key=key, thumb_key=key)
 
 

@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Query, Router, Schema
 
 from suthra.api.auth import require_role
 from suthra.api.paging import PageParams, cursor_page
 from suthra.api.schemas import PageMeta, responses
 from suthra.imports.models import ImportBatch
+from suthra.imports.selectors import batch_get, batch_list
 
 router = Router(tags=["imports"])
 
@@ -65,14 +65,14 @@ def import_row(b: ImportBatch) -> dict[str, Any]:
     }
 
 
-# Import files cover the whole province, so batches have no geography: the role is the gate.
+# A batch is scoped like the rows it touches: its uploader's geography (imports.selectors).
 @router.get("/imports", response=responses(ImportPage), operation_id="imports_list")
 def imports_list(
     request: HttpRequest, filters: Query[ImportFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Import batches, newest first (MANAGER and up)."""
     require_role(request, "MANAGER")
-    qs = ImportBatch.objects.select_related("created_by")
+    qs = batch_list(actor=request.user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.status:
@@ -86,5 +86,5 @@ def imports_detail(
 ) -> dict[str, Any]:
     """One batch's status, progress and counts — poll it while an import runs (MANAGER and up)."""
     require_role(request, "MANAGER")
-    batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=batch_id)
+    batch = batch_get(actor=request.user, pk=batch_id)
     return import_row(batch)

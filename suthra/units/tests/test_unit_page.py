@@ -129,7 +129,7 @@ def test_deactivate_needs_a_reason_and_is_audited(world, login, unit):
 
 
 def test_stored_photo_is_served_legacy_url_is_linked(world, login):
-    key = photo_storage().save("units/p.jpg", ContentFile(b"jpegbytes"))
+    key = photo_storage().save("units/2025/01/" + "d" * 32 + ".jpg", ContentFile(b"jpegbytes"))
     stored = make_unit(world.uc_a, photo_ref=key)
     legacy = make_unit(world.uc_a, photo_ref="https://old-portal.example/photos/1.jpg")
     client = login(world.agent_a)
@@ -141,7 +141,7 @@ def test_stored_photo_is_served_legacy_url_is_linked(world, login):
     page = client.get(reverse("units:detail", args=[legacy.pk])).content.decode()
     assert "https://old-portal.example/photos/1.jpg" in page
     assert client.get(reverse("units:photo", args=[legacy.pk])).status_code == 404
-    missing = make_unit(world.uc_a, photo_ref="units/nope.jpg")
+    missing = make_unit(world.uc_a, photo_ref="units/2025/01/" + "e" * 32 + ".jpg")
     assert client.get(reverse("units:photo", args=[missing.pk])).status_code == 404
 
 
