@@ -153,7 +153,7 @@ def test_activity_feed_is_scoped_to_the_actor(world):
         staff=world.supervisor_multan, unit=multan_unit, visited_at=now, outcome=3
     )
     t = ticket_raise(actor=world.head, unit=multan_unit, type=TicketType.OTHER, description="m")
-    ticket_decide(actor=world.head, ticket=t, approve=False, reason="no")
+    ticket_decide(actor=world.manager_multan, ticket=t, approve=False, reason="no")
     lahore = selectors.activity_for(world.supervisor, limit=10)
     assert [i.kind for i in lahore] == ["visit"]
     assert lahore_unit.survey_id in lahore[0].text
