@@ -10,6 +10,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils.translation import gettext_lazy as _
 
 from suthra.accounts.models import Role, Staff
+from suthra.core.phone import InvalidMobile, normalise_mobile
 from suthra.locations.models import City, UnionCouncil
 
 MOBILE_HELP = _("11 digits, e.g. 03001234567")
@@ -23,9 +24,8 @@ class StaffForm(forms.Form):
     )
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     email = forms.EmailField(label=_("Email"), required=False)
-    mobile = forms.RegexField(
-        label=_("Mobile"), regex=r"^03\d{9}$", required=False, help_text=MOBILE_HELP
-    )
+    # The same phone rules as unit search and the units file: "0301-2345678", "+92 301 2345678".
+    mobile = forms.CharField(label=_("Mobile"), required=False, help_text=MOBILE_HELP)
     language = forms.ChoiceField(label=_("Language"), choices=[("en", "English"), ("ur", "اردو")])
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     city = forms.ModelChoiceField(
@@ -87,6 +87,15 @@ class StaffForm(forms.Form):
             return int(raw) if raw else None
         except (TypeError, ValueError):
             return None
+
+    def clean_mobile(self) -> str:
+        raw = self.cleaned_data.get("mobile") or ""
+        if not raw.strip():
+            return ""
+        try:
+            return normalise_mobile(raw)
+        except InvalidMobile as error:
+            raise forms.ValidationError(str(error)) from error
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

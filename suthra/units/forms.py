@@ -11,8 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from suthra.billing.models import BillStatus
+from suthra.core.phone import InvalidMobile, normalise_mobile
 from suthra.units.models import BusinessType, SizeCategory
-from suthra.units.phone import InvalidMobile, normalise_mobile
 from suthra.units.selectors import NO_BILL, SORTS, BrowseFilters
 
 

@@ -11,7 +11,6 @@ names; see ``suthra.billing.importing.LegacyBillImport``.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from suthra.core.phone import try_normalise_mobile
 from suthra.core.photos import photo_ref_acceptable
 from suthra.imports import parsers
 from suthra.imports.parsers import Column, RowError, Table
@@ -66,24 +66,7 @@ def normalise_mobile(raw: Any) -> str | None:
     """
     if not parsers.text(raw):
         return ""
-    try:  # the units app owns the canonical helper
-        from suthra.units.phone import try_normalise_mobile
-
-        return try_normalise_mobile(parsers.text(raw))
-    except ImportError:  # pragma: no cover - before units/phone.py existed
-        pass
-    digits = re.sub(r"\D", "", parsers.text(raw))
-    if not digits:
-        return ""
-    if digits.startswith("0092"):
-        digits = digits[4:]
-    elif digits.startswith("92") and len(digits) == 12:
-        digits = digits[2:]
-    if len(digits) == 10 and digits.startswith("3"):
-        digits = "0" + digits
-    if len(digits) == 11 and digits.startswith("03"):
-        return digits
-    return None
+    return try_normalise_mobile(parsers.text(raw))
 
 
 def _choice(enum: Any, raw: Any, default: Any) -> int:

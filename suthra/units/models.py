@@ -94,7 +94,7 @@ class SurveyUnit(models.Model):
     category = models.PositiveSmallIntegerField(_("size category"), choices=SizeCategory.choices)
     consumer_name = models.CharField(_("consumer name (survey)"), max_length=120)
     billing_name = models.CharField(_("billing name"), max_length=120, blank=True)
-    # Mobiles are stored normalised as 11 digits "03XXXXXXXXX" (see units/phone.py).
+    # Mobiles are stored normalised as 11 digits "03XXXXXXXXX" (see core/phone.py).
     mobile = models.CharField(_("mobile (survey)"), max_length=11, blank=True)
     billing_mobile = models.CharField(_("billing mobile"), max_length=11, blank=True)
     address = models.CharField(_("address (survey)"), max_length=255, blank=True)

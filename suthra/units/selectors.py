@@ -35,10 +35,10 @@ from suthra.accounts import scope
 from suthra.billing.models import Bill, BillQuerySet, BillStatus, bill_status, status_q
 from suthra.core.models import AuditEvent
 from suthra.core.months import current_month as calendar_month
+from suthra.core.phone import try_normalise_mobile
 from suthra.locations.models import UnionCouncil
 from suthra.units import history
 from suthra.units.models import SurveyUnit
-from suthra.units.phone import try_normalise_mobile
 
 # --- search ----------------------------------------------------------------------------------
 # The columns of the trigram index (migration 0004, ``unit_name_mobile_trgm``): names and

@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from suthra.accounts import scope
 from suthra.accounts.models import Role
 from suthra.core.audit import audit_bulk, audit_record, diff
+from suthra.core.phone import InvalidMobile, normalise_mobile
 from suthra.units.models import SurveyUnit
-from suthra.units.phone import InvalidMobile, normalise_mobile
 
 BULK_MAX = 20_000
 

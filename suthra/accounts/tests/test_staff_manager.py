@@ -215,3 +215,21 @@ def test_the_admin_cannot_change_staff_behind_the_audit(world, login):
     assert response.status_code == 403
     world.agent_a.refresh_from_db()
     assert world.agent_a.role == Role.AGENT
+
+
+@pytest.mark.parametrize("typed", ["0301-2345678", "+92 301 2345678", "0301 2345678"])
+def test_staff_mobile_follows_the_phone_rules_of_unit_search(world, login, typed):
+    client = login(world.head)
+    response = client.post(reverse("accounts:staff_create"), create_payload(world, mobile=typed))
+    assert response.status_code == 302
+    assert Staff.objects.get(username="new_agent").mobile == "03012345678"
+
+
+def test_a_staff_mobile_that_is_not_pakistani_is_refused_with_the_reason(world, login):
+    client = login(world.head)
+    response = client.post(
+        reverse("accounts:staff_create"), create_payload(world, mobile="+44 7700 900123")
+    )
+    assert response.status_code == 200
+    assert b"Only Pakistani numbers" in response.content
+    assert not Staff.objects.filter(username="new_agent").exists()

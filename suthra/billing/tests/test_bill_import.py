@@ -279,7 +279,9 @@ def test_progress_partial_polls_while_running_and_refreshes_when_done(world, uni
 def test_only_the_uploader_commits(world, units, login):
     batch = upload_batch(login(world.manager), good_file())
     other = login(world.manager_multan)
-    commit(other, batch)
+    response = other.post(reverse("imports:commit", kwargs={"pk": batch.pk}))
+    assert response.status_code == 404  # another city's batch is not even visible
+    batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.PREVIEW and Bill.objects.count() == 0
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from suthra.units.phone import InvalidMobile, format_mobile, normalise_mobile, try_normalise_mobile
+from suthra.core.phone import InvalidMobile, format_mobile, normalise_mobile, try_normalise_mobile
 
 
 @pytest.mark.parametrize(
