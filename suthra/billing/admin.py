@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from suthra.billing.models import ArchivedMonth, Bill, PaymentException
+from suthra.billing.models import Adjustment, ArchivedMonth, Bill, PaymentException
 from suthra.core.admin import ReadOnlyAdmin
 
 
@@ -41,3 +41,9 @@ class ArchivedMonthAdmin(ReadOnlyAdmin):
         "restored_at",
     ]
     readonly_fields = ["file_key", "sha256"]
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "bill_id", "kind", "amount", "status", "requested_by", "decided_by"]
+    list_filter = ["kind", "status"]

@@ -282,3 +282,84 @@ class ArchivedUCMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.uc_id} {self.month:%b-%Y} {self.status}"
+
+
+class AdjustmentKind(models.IntegerChoices):
+    WAIVER = 1, _("Waiver")
+    WRITE_OFF = 2, _("Write-off")
+    FEE_CORRECTION = 3, _("Fee correction")
+    ARREARS_CORRECTION = 4, _("Arrears correction")
+
+
+class AdjustmentReason(models.IntegerChoices):
+    WRONG_BUSINESS_TYPE = 1, _("Wrong business type")
+    WRONG_SIZE = 2, _("Wrong size category")
+    PAID_ELSEWHERE = 3, _("Payment proven elsewhere")
+    COURT_ORDER = 4, _("Court order")
+    HARDSHIP = 5, _("Hardship (approved by the programme)")
+    CLOSED_BUSINESS = 6, _("Business closed")
+    UNRECOVERABLE = 7, _("Unrecoverable")
+    DUPLICATE_BILL = 8, _("Duplicate bill")
+    OTHER = 9, _("Other (see the note)")
+
+
+class AdjustmentStatus(models.IntegerChoices):
+    REQUESTED = 0, _("Requested")
+    APPROVED = 1, _("Approved")
+    REJECTED = 2, _("Rejected")
+
+
+class Adjustment(models.Model):
+    """A correction of what a bill asks for, requested by one person and approved by another.
+
+    Bills stay narrow (no column for adjustments): approval rewrites the bill's ``monthly_fee``
+    and/or ``arrears`` to the corrected figures in one transaction, and this row keeps what they
+    were before (``fee_before``, ``arrears_before``) and by how much the amount owed fell
+    (``amount``; negative when a correction raises it). So, for a bill with an approved
+    adjustment: original due = ``fee_before + arrears_before``, corrected due = fee + arrears,
+    ``amount`` = original due − corrected due. The arithmetic (``reports/ledger.py``) counts the
+    original fee as *billed* and ``amount`` as *adjusted*, which keeps
+    ``opening + billed − collected − adjusted = closing`` exact.
+    """
+
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="adjustments", db_constraint=False
+    )
+    # Copied from the bill so reports group adjustments without joining bills.
+    unit = models.ForeignKey(SurveyUnit, on_delete=models.PROTECT, related_name="adjustments")
+    month = models.DateField(_("bill month"))
+    kind = models.PositiveSmallIntegerField(_("kind"), choices=AdjustmentKind.choices)
+    reason = models.PositiveSmallIntegerField(_("reason"), choices=AdjustmentReason.choices)
+    note = models.TextField(_("note"), max_length=2000)
+    # Rupees by which the amount owed falls on approval (negative: it rises).
+    amount = models.IntegerField(_("amount"))
+    # The bill's figures asked for; the figures before are filled in on approval.
+    new_fee = models.PositiveIntegerField(_("corrected monthly fee"))
+    new_arrears = models.PositiveIntegerField(_("corrected arrears"))
+    fee_before = models.PositiveIntegerField(null=True, blank=True)
+    arrears_before = models.PositiveIntegerField(null=True, blank=True)
+    proof_key = models.CharField(max_length=255, blank=True)
+    status = models.PositiveSmallIntegerField(
+        _("status"), choices=AdjustmentStatus.choices, default=AdjustmentStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, max_length=2000)
+    # The ticket ("Wrong bill") this request came from, if any.
+    ticket_id = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["month", "status"], name="adjustment_month_idx"),
+            models.Index(fields=["unit", "month"], name="adjustment_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.bill_id} Rs {self.amount}"
