@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "suthra.core.middleware_requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A NUL byte in any parameter is a 400 here, never a database error (see the module).
+    "suthra.core.middleware_input.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
