@@ -123,3 +123,24 @@ class SessionSecurityMiddleware:
 def _is_verified(user: Any) -> bool:
     check = getattr(user, "is_verified", None)
     return bool(check()) if callable(check) else False
+
+
+class PrivateNoStoreMiddleware:
+    """Pages, exports and API answers for a signed-in user (session or token) carry personal
+    data: no shared or browser cache may keep them (``Cache-Control: private, no-store``,
+    issue 21 finding 9). A view that set its own ``Cache-Control`` (photos, the service worker)
+    keeps it; the offline worklist lives in the service worker's Cache Storage, which HTTP
+    caching headers do not govern."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated)
+        if signed_in or request.path.startswith("/api/") or "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "private, no-store"
+        return response
