@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from suthra.accounts.views import admin_login_redirect
+
 urlpatterns = [
     path("", include("suthra.core.urls")),
     path("", include("suthra.pwa.urls")),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("reports/", include("suthra.reports.urls")),
     path("api/v1/", include("suthra.api.urls")),
     path("api-tokens/", include("suthra.api.token_urls")),
+    # The admin signs in through the staff login (its rate limits, lockout, two-factor, audit).
+    path("admin/login/", admin_login_redirect),
     path("admin/", admin.site.urls),
 ]
 

@@ -29,3 +29,21 @@ def allow(name: str, limit: int, window: int) -> bool:
         cache.set(key, 1, timeout=window + 5)
         return True
     return count <= limit
+
+
+def hits(name: str, window: int) -> int:
+    """How many hits ``name`` has in this window, without counting one."""
+    value = cache.get(_key(name, window))
+    return int(value) if value else 0
+
+
+def hit(name: str, window: int) -> int:
+    """Count one hit for ``name`` (no limit); the count in this window."""
+    key = _key(name, window)
+    if cache.add(key, 1, timeout=window + 5):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:
+        cache.set(key, 1, timeout=window + 5)
+        return 1

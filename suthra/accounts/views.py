@@ -12,7 +12,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, ValidationError
@@ -24,6 +24,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -67,13 +68,43 @@ class StaffLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Per address: a plain rate limit. Per username: failures from every address are
+        counted, and once they pass ``LOGIN_RATE_PER_USERNAME`` the username is *slowed*, not
+        locked: each address gets one try per window for it. Someone guessing from many
+        addresses cannot lock a colleague out — the real user, from their own phone, still
+        gets in with the right password — and is told what happened (issue 21, finding 5)."""
         ip = client_ip(request) or "unknown"
         username = str(request.POST.get("username", ""))[:150].strip().lower()
-        per_ip = ratelimit.allow(f"login:ip:{ip}", *settings.LOGIN_RATE_PER_IP)
-        per_user = ratelimit.allow(f"login:user:{username}", *settings.LOGIN_RATE_PER_USERNAME)
-        if not (per_ip and per_user):
+        if not ratelimit.allow(f"login:ip:{ip}", *settings.LOGIN_RATE_PER_IP):
             return _rate_limited(request, _("Too many login attempts. Wait a few minutes."))
-        return super().post(request, *args, **kwargs)
+        limit, window = settings.LOGIN_RATE_PER_USERNAME
+        failures = ratelimit.hits(f"login:fail:{username}", window)
+        if failures >= limit and not ratelimit.allow(f"login:slow:{username}:{ip}", 1, window):
+            return _rate_limited(
+                request,
+                _(
+                    "Many wrong passwords were tried for this username from several places. "
+                    "From this device you can try once every %(n)d minutes; ask head office "
+                    "if it is not you."
+                )
+                % {"n": max(1, window // 60)},
+            )
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == 200:  # the form came back: a wrong username or password
+            ratelimit.hit(f"login:fail:{username}", window)
+        elif response.status_code == 302 and failures:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(n)d wrong password was tried for your username in the last few minutes. "
+                    "If it was not you, change your password and tell head office.",
+                    "%(n)d wrong passwords were tried for your username in the last few "
+                    "minutes. If it was not you, change your password and tell head office.",
+                    failures,
+                )
+                % {"n": failures},
+            )
+        return response
 
 
 def lockout_response(
@@ -88,12 +119,40 @@ def lockout_response(
     return render(request, "accounts/login.html", {"lockout": message, "form": None}, status=429)
 
 
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    """``/admin/login/`` → the staff login, keeping ``next`` (issue 21, finding 6)."""
+    next_url = _safe_next(request, reverse("admin:index"))
+    return HttpResponseRedirect(reverse("accounts:login") + "?" + urlencode({"next": next_url}))
+
+
 # --- own password -----------------------------------------------------------------------------
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("core:home")
+    # Wrong current passwords allowed per user in PASSWORD_CHANGE_WINDOW before the session ends.
+    failure_limit = 5
+    window = 900
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """A wrong current password is a guess at it: audited, and after a few the session ends,
+        so further guesses go through the login limits (issue 21, finding 6)."""
+        if "old_password" in form.errors:
+            user = self.request.user
+            count = ratelimit.hit(f"pwchange:fail:{user.pk}", self.window)
+            audit_record(
+                actor=user,
+                action="password.change_failure",
+                object_type="staff",
+                object_id=user.pk,
+                ip=client_ip(self.request),
+            )
+            if count >= self.failure_limit:
+                logout(self.request)
+                messages.error(self.request, _("Too many wrong current passwords. Sign in again."))
+                return redirect("accounts:login")
+        return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
         forced = self.request.user.must_change_password  # type: ignore[union-attr]
@@ -165,7 +224,10 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     if confirmed is not None:
         return render(request, "accounts/otp_setup.html", {"confirmed": confirmed})
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
+    if request.method == "GET" or device is None:
+        # A pending secret is shown once: every new visit makes a new one, so a secret left on
+        # screen (or read by someone who later has the password) is worth nothing.
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -205,8 +267,20 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.allow(f"otp:user:{user.pk}", 10, 300):
-            return _rate_limited(request, _("Too many codes tried. Wait five minutes."))
+        # Counted per session, not per user: someone who has the password cannot block the
+        # real user's code; after five wrong codes their session ends and they go back
+        # through the login limits (issue 21, finding 6).
+        if not ratelimit.allow(f"otp:session:{request.session.session_key}", 5, 300):
+            audit_record(
+                actor=user,
+                action="otp.too_many",
+                object_type="staff",
+                object_id=user.pk,
+                ip=client_ip(request),
+            )
+            logout(request)
+            messages.error(request, _("Too many wrong codes. Sign in again."))
+            return redirect("accounts:login")
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)

@@ -95,11 +95,36 @@ def test_login_is_rate_limited_per_address(world, post_login, settings):
     assert post_login("user9", "whatever-123", ip="10.9.9.10").status_code == 200
 
 
-def test_login_is_rate_limited_per_username_across_addresses(world, post_login, settings):
+def test_guessing_from_many_addresses_slows_the_username_down(world, post_login, settings):
     settings.LOGIN_RATE_PER_USERNAME = (3, 600)
     for i in range(3):
         post_login("agent_a", "wrong-password-1", ip=f"10.0.{i}.1")
-    assert post_login("agent_a", "wrong-password-1", ip="10.0.99.1").status_code == 429
+    # Past the limit each address gets one try per window for this username ...
+    assert post_login("agent_a", "wrong-password-1", ip="10.0.99.1").status_code == 200
+    slowed = post_login("agent_a", "wrong-password-1", ip="10.0.99.1")
+    assert slowed.status_code == 429
+    assert b"several places" in slowed.content
+    # ... and the attacker's addresses that already failed are refused too.
+    assert post_login("agent_a", "wrong-password-1", ip="10.0.1.1").status_code == 200
+    assert post_login("agent_a", "wrong-password-1", ip="10.0.1.1").status_code == 429
+
+
+def test_guessing_from_many_addresses_does_not_lock_the_real_user_out(
+    world, client, post_login, password, settings
+):
+    """80 wrong POSTs for one username from 20 addresses (issue 21, finding 5)."""
+    settings.LOGIN_RATE_PER_USERNAME = (20, 600)
+    for i in range(80):
+        post_login("agent_a", f"wrong-password-{i}", ip=f"10.3.{i % 20}.1")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "agent_a", "password": password},
+        REMOTE_ADDR="10.200.0.7",
+        follow=True,
+    )
+    assert response.redirect_chain and response.wsgi_request.user == world.agent_a
+    # ... and is told what happened.
+    assert b"wrong passwords were tried for your username" in response.content
 
 
 def test_password_reset_is_rate_limited(world, client, settings):
