@@ -19,6 +19,7 @@ venv: $(STAMP)
 
 migrate: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} CACHE_URL=db $(BIN)/python manage.py createcachetable
 
 ## run: install, migrate, load demo data on first run, start web server + worker
 run: migrate

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 class ImproperEnv(ValueError):
@@ -62,3 +63,27 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None or value.strip() == "":
         return list(default or [])
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def caches_from_url(url: str) -> dict[str, dict[str, Any]]:
+    """The ``CACHES`` setting for ``CACHE_URL``."""
+    url = url.strip()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "default": {
+                "BACKEND": "suthra.core.cache.TolerantRedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "suthra",
+                "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            }
+        }
+    if url == "db":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "suthra_cache",
+            }
+        }
+    if url in ("", "locmem"):
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    raise ValueError(f"CACHE_URL must be redis://…, db or empty, not {url!r}")

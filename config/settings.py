@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from config.env import ImproperEnv, env_bool, env_int, env_list, env_str
+from config.env import ImproperEnv, caches_from_url, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -194,6 +194,9 @@ AXES_VERBOSE = False
 # Cache-based rate limits on top of the lockout: (attempts, window seconds).
 LOGIN_RATE_PER_IP = (env_int("LOGIN_RATE_PER_IP", 60, minimum=1), 600)
 LOGIN_RATE_PER_USERNAME = (env_int("LOGIN_RATE_PER_USERNAME", 20, minimum=1), 600)
+# The cache that rate limits and throttles count in (suthra/core/cache.py): redis://… shares it
+# between every process; "db" uses the database; empty is per process (one-process use only).
+CACHES = caches_from_url(env_str("CACHE_URL", ""))
 PASSWORD_RESET_RATE_PER_IP = (env_int("PASSWORD_RESET_RATE_PER_IP", 5, minimum=1), 3600)
 # API requests per token (or per session user) per minute; see suthra/api/throttle.py.
 API_RATE_LIMIT = (env_int("API_RATE_PER_MINUTE", 120, minimum=1), 60)
