@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Signed-in pages, exports and the API: Cache-Control private, no-store.
     "suthra.core.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # DEBUG only: the project's own 400/403/404 pages for the demo, not Django's debug page.
+    "suthra.core.errors.FriendlyErrorsMiddleware",
     # Last: turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -197,6 +199,8 @@ LOGIN_RATE_PER_USERNAME = (env_int("LOGIN_RATE_PER_USERNAME", 20, minimum=1), 60
 # The cache that rate limits and throttles count in (suthra/core/cache.py): redis://… shares it
 # between every process; "db" uses the database; empty is per process (one-process use only).
 CACHES = caches_from_url(env_str("CACHE_URL", ""))
+# With DEBUG on, still show the project's 400/403/404 pages (suthra/core/errors.py).
+FRIENDLY_ERRORS_IN_DEBUG = env_bool("FRIENDLY_ERRORS_IN_DEBUG", True)
 PASSWORD_RESET_RATE_PER_IP = (env_int("PASSWORD_RESET_RATE_PER_IP", 5, minimum=1), 3600)
 # API requests per token (or per session user) per minute; see suthra/api/throttle.py.
 API_RATE_LIMIT = (env_int("API_RATE_PER_MINUTE", 120, minimum=1), 60)
