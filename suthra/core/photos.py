@@ -282,6 +282,17 @@ def photo_delete(*keys: str) -> None:
                 storage.delete(key)
 
 
+def photo_available(key: str) -> bool:
+    """Whether a photo key is valid and its file is in storage (a legacy import may name photos
+    that never arrived): pages show "photo not available" instead of a broken image."""
+    if not photo_key_valid(key):
+        return False
+    try:
+        return bool(photo_storage().exists(key))
+    except Exception:  # storage unreachable: say "not available", never fail the page
+        return False
+
+
 def photo_open(key: str) -> IO[bytes]:
     return photo_storage().open(key, "rb")
 

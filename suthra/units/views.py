@@ -163,6 +163,10 @@ def _photo(unit: SurveyUnit) -> dict[str, str] | None:
         return None
     if ref.startswith(("http://", "https://")):
         return {"kind": "link", "url": ref}
+    from suthra.core.photos import photo_available
+
+    if not photo_available(ref):
+        return {"kind": "missing", "url": ""}
     url = reverse("units:photo", args=[unit.pk])
     return {"kind": "stored", "url": url}
 

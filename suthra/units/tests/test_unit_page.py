@@ -143,6 +143,10 @@ def test_stored_photo_is_served_legacy_url_is_linked(world, login):
     assert client.get(reverse("units:photo", args=[legacy.pk])).status_code == 404
     missing = make_unit(world.uc_a, photo_ref="units/2025/01/" + "e" * 32 + ".jpg")
     assert client.get(reverse("units:photo", args=[missing.pk])).status_code == 404
+    # A photo the import named but storage does not have: a placeholder, not a broken image.
+    page = client.get(reverse("units:detail", args=[missing.pk])).content.decode()
+    assert "Survey photo not available" in page
+    assert reverse("units:photo", args=[missing.pk]) not in page
 
 
 def test_unit_without_gps_has_no_map(world, login):
