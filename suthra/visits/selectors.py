@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Window
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Window
 from django.utils import timezone
 
 from suthra.accounts import scope
@@ -125,7 +125,7 @@ def worklist(
     limit: int = 100,
 ) -> Worklist:
     """Today's list: active units in the actor's UCs whose latest bill is unpaid or part paid,
-    highest arrears first (nearest first when ``lat``/``lon`` are given); units visited today
+    the most owed first (nearest first when ``lat``/``lon`` are given); units visited today
     are ticked and go to the end.
 
     Three or four queries: the latest bill month (from the bill summaries), today's visits in
@@ -164,7 +164,13 @@ def worklist(
         month=month,
         unit__uc_id__in=ids,
         unit__is_active=True,
-    ).order_by("-arrears", "unit_id")
+    ).order_by(
+        # The most owed first (what the unit still owes on its latest bill), then the most
+        # arrears, then a stable order: Rs 5,000 before Rs 200 whether or not there are arrears.
+        (F("monthly_fee") + F("arrears") - F("paid_amount")).desc(),
+        "-arrears",
+        "unit_id",
+    )
     near = lat is not None and lon is not None
     if near:
         # Nearest first needs every unit's position: all rows (at most WORKLIST_MAX_ROWS).

@@ -329,3 +329,22 @@ def test_paid_on_the_spot_points_the_supervisor_to_the_bills(world, login, unit)
     assert reverse("billing:ledger", args=[unit.pk]) in page
     agent_page = login(world.agent_a).get(reverse("visits:detail", args=[visit.pk]))
     assert reverse("billing:ledger", args=[unit.pk]) not in agent_page.content.decode()
+
+
+@pytest.mark.django_db
+def test_worklist_orders_by_what_is_still_owed_even_without_arrears(world, login):
+    """Rs 200 before Rs 5,000 was the order of units without arrears (issue 19)."""
+    small = make_unit(world.uc_a)
+    big_fee = make_unit(world.uc_a)
+    part_paid = make_unit(world.uc_a)
+    make_bill(small, NOV, fee=200)
+    make_bill(big_fee, NOV, fee=5000)
+    make_bill(part_paid, NOV, fee=3000, arrears=3000, paid=4000)  # owes 2,000
+    response = login(world.agent_a).get(reverse("visits:worklist"))
+    items = response.context["work"].items
+    assert [(i.unit_id, i.balance) for i in items] == [
+        (big_fee.pk, 5000),
+        (part_paid.pk, 2000),
+        (small.pk, 200),
+    ]
+    assert "the most owed first" in response.content.decode()
