@@ -1,7 +1,7 @@
 """Numbers with units, the same way on every page and in both languages (issue 19).
 
-``{{ metres|distance }}`` → "16 m", "950 m", "3.2 km", "12 km", wrapped in ``<bdi>`` (its direction taken from the unit word) so
-a right-to-left page does not turn "16 m" into "m 16".
+``{{ metres|distance }}`` → "16 m", "950 m", "3.2 km", "12 km", wrapped in ``<bdi>`` (its
+direction taken from the unit word) so a right-to-left page does not turn "16 m" into "m 16".
 """
 
 from __future__ import annotations
