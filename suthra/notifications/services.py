@@ -44,6 +44,44 @@ def _in_language_of(person: Any, text: str | Promise) -> str:
         return str(text)
 
 
+def _msgid(text: Any) -> str | list[str] | None:
+    """The msgid behind a ``gettext_lazy`` / ``pgettext_lazy`` proxy (or None)."""
+    if not isinstance(text, Promise):
+        return None
+    args = getattr(text, "_args", ())
+    if len(args) == 1 and isinstance(args[0], str) and not getattr(text, "_kw", {}):
+        return args[0]
+    if len(args) == 2 and all(isinstance(a, str) for a in args):
+        return [args[0], args[1]]
+    return None
+
+
+def message_of(text: str | Promise) -> dict[str, Any] | None:
+    """The untranslated form of ``format_lazy(gettext_lazy("… {x} …"), x=…)`` or of a plain
+    ``gettext_lazy``, to store beside the rendered text (``Notification.message``); None for
+    plain strings and shapes it cannot take apart."""
+    direct = _msgid(text)
+    if direct is not None:
+        return {"m": direct, "p": {}}
+    if not isinstance(text, Promise):
+        return None
+    args, kw = getattr(text, "_args", ()), getattr(text, "_kw", {})
+    if len(args) != 1 or _msgid(args[0]) is None:
+        return None
+    params: dict[str, Any] = {}
+    for name, value in kw.items():
+        if isinstance(value, Promise):
+            ref = _msgid(value)
+            if ref is None:
+                return None
+            params[name] = {"m": ref}
+        elif isinstance(value, str | int | float | bool) or value is None:
+            params[name] = value
+        else:
+            params[name] = str(value)
+    return {"m": _msgid(args[0]), "p": params}
+
+
 def notify(
     *,
     recipients: Iterable[Any],
@@ -69,6 +107,11 @@ def notify(
         people.append(person)
     if not people:
         return 0
+    message = {
+        part: found
+        for part, text in (("title", title), ("body", body))
+        if (found := message_of(text)) is not None
+    }
     rows = Notification.objects.bulk_create(
         [
             Notification(
@@ -77,6 +120,7 @@ def notify(
                 title=_in_language_of(person, title)[:200],
                 body=_in_language_of(person, body)[:2000],
                 url=url,
+                message=message,
             )
             for person in people
         ]

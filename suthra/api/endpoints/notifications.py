@@ -47,8 +47,8 @@ def note_row(n: Notification) -> dict[str, Any]:
     return {
         "id": n.pk,
         "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
+        "title": n.display_title,
+        "body": n.display_body,
         "url": n.url,
         "created_at": n.created_at,
         "read": n.read_at is not None,
