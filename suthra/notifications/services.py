@@ -48,7 +48,7 @@ def _msgid(text: Any) -> str | list[str] | None:
     """The msgid behind a ``gettext_lazy`` / ``pgettext_lazy`` proxy (or None)."""
     if not isinstance(text, Promise):
         return None
-    args = getattr(text, "_args", ())
+    args: tuple[Any, ...] = tuple(getattr(text, "_args", ()))
     if len(args) == 1 and isinstance(args[0], str) and not getattr(text, "_kw", {}):
         return args[0]
     if len(args) == 2 and all(isinstance(a, str) for a in args):
@@ -65,7 +65,8 @@ def message_of(text: str | Promise) -> dict[str, Any] | None:
         return {"m": direct, "p": {}}
     if not isinstance(text, Promise):
         return None
-    args, kw = getattr(text, "_args", ()), getattr(text, "_kw", {})
+    args: tuple[Any, ...] = tuple(getattr(text, "_args", ()))
+    kw: dict[str, Any] = dict(getattr(text, "_kw", {}))
     if len(args) != 1 or _msgid(args[0]) is None:
         return None
     params: dict[str, Any] = {}
