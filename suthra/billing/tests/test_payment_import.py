@@ -161,3 +161,17 @@ def test_uploader_is_notified_of_waiting_exceptions(world, bills, login):
         .exclude(recipient=world.manager)
         .exists()
     )
+
+
+@pytest.mark.django_db
+def test_the_import_page_names_exceptions_in_the_readers_language(world, bills, login):
+    """Not "OVERPAID 1, UNKNOWN_PSID 1" on the Urdu page (issue 19)."""
+    client = login(world.manager)
+    batch = upload_batch(client, payments_file(), kind="PAYMENTS", name="payments.csv")
+    url = reverse("imports:detail", kwargs={"pk": batch.pk})
+    english = client.get(url).content.decode()
+    assert "Paid more than the amount due" in english and "OVERPAID" not in english
+    client.post("/language/", {"language": "ur", "next": "/"})
+    urdu = client.get(url).content.decode()
+    assert "OVERPAID" not in urdu and "UNKNOWN_PSID" not in urdu
+    assert "Paid more than the amount due" not in urdu
