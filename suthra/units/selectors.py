@@ -38,7 +38,7 @@ from suthra.core.months import current_month as calendar_month
 from suthra.core.phone import try_normalise_mobile
 from suthra.locations.models import UnionCouncil
 from suthra.units import history
-from suthra.units.models import SurveyUnit
+from suthra.units.models import SurveyUnit, shown_name_expression
 
 # --- search ----------------------------------------------------------------------------------
 # The columns of the trigram index (migration 0004, ``unit_name_mobile_trgm``): names and
@@ -160,8 +160,9 @@ def unit_search_page(*, actor: Any, query: SearchQuery, uc: UnionCouncil | None)
 
 # --- browse ----------------------------------------------------------------------------------
 SORTS: dict[str, list[str]] = {
-    "name": ["consumer_name"],
-    "-name": ["-consumer_name"],
+    # By the name the list shows (billing name, else surveyed name): unit_uc_shown_idx.
+    "name": ["shown_name"],
+    "-name": ["-shown_name"],
     "arrears": ["cur_arrears"],
     "-arrears": ["-cur_arrears"],
     "surveyed": ["surveyed_key"],
@@ -250,6 +251,7 @@ def unit_browse(
             _bill_of_month(month, "arrears"), Value(0), output_field=IntegerField()
         ),
         surveyed_key=Coalesce(F("surveyed_at"), Value(EPOCH)),
+        shown_name=shown_name_expression(),
     )
     return apply_filters(units, filters, month)
 

@@ -205,3 +205,17 @@ def test_a_whole_uc_is_counted_exactly(world, login):
     )
     count = login(world.agent_a).get(URL, {"uc": world.uc_a.pk}).context["count"]
     assert count.exact and count.value == 601
+
+
+def test_sort_by_name_follows_the_name_shown_and_says_what_it_was_surveyed_as(world, login):
+    """ "Abdullah Awan" shown after "Ahmed Hashmi" when sorted by the surveyed name (issue 19)."""
+    make_unit(world.uc_a, consumer_name="Zainab Awan", billing_name="Fatima Ansari")
+    make_unit(world.uc_a, consumer_name="Abdullah Awan", billing_name="")
+    make_unit(world.uc_a, consumer_name="Ahmed Hashmi", billing_name="Yasir Hashmi")
+    response = login(world.agent_a).get(
+        reverse("units:browse"), {"uc": world.uc_a.pk, "sort": "name"}
+    )
+    shown = [u.billing_name_effective for u in response.context["page"].items]
+    assert shown == ["Abdullah Awan", "Fatima Ansari", "Yasir Hashmi"]
+    html = response.content.decode()
+    assert "surveyed as Zainab Awan" in html and "surveyed as Abdullah Awan" not in html

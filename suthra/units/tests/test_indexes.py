@@ -24,6 +24,24 @@ def test_only_the_indexes_the_pages_use():
     assert names == {
         "units_surveyunit_pkey",
         "unit_survey_id_unique",  # no second varchar_pattern_ops "_like" index
-        "unit_uc_name_idx",
+        "unit_uc_shown_idx",
         "unit_name_mobile_trgm",
     }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_the_name_sort_pages_through_the_shown_name_index(world):
+    """Sorting by the name shown (billing name, else surveyed name) must not sort the UC."""
+    from suthra.units.selectors import SORTS, BrowseFilters, unit_browse
+
+    for i in range(30):
+        make_unit(world.uc_a, consumer_name=f"C{i:03d}", billing_name="" if i % 2 else f"B{i:03d}")
+    qs = unit_browse(actor=world.head, uc=world.uc_a, filters=BrowseFilters(), month=None)
+    qs = qs.order_by(*SORTS["name"], "pk")[:50]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        sql, params = qs.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "unit_uc_shown_idx" in plan, plan
