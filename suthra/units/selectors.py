@@ -82,6 +82,16 @@ class SearchQuery:
     psid: int | None = None
     too_short: bool = False
 
+    @property
+    def names_one_unit(self) -> bool:
+        """A PSID, mobile or survey id: it names a unit wherever it is, so the search looks in
+        the user's whole area even when a UC is selected (issue 19)."""
+        return (
+            self.psid is not None
+            or self.mobile is not None
+            or bool(SURVEY_ID_RE.fullmatch(self.text))
+        )
+
 
 def parse_search(raw: str) -> SearchQuery:
     text = " ".join((raw or "").split())[:100]

@@ -85,11 +85,21 @@ def browse(request: HttpRequest) -> HttpResponse:
     query = selectors.parse_search(data.get("q") or "")
     filters = form.filters()
     if query.text:
-        found = selectors.unit_search_page(actor=request.user, query=query, uc=uc)
+        search_uc = None if query.names_one_unit else uc
+        found = selectors.unit_search_page(actor=request.user, query=query, uc=search_uc)
         units = found.units.select_related("uc", "business_type")
-        ctx.update(mode="search", search=query, search_narrow=found.narrow)
+        ctx.update(mode="search", search=query, search_narrow=found.narrow, search_uc=search_uc)
         page = paginate(request, units, keys=found.keys, default_size=50)
         _decorate(page)
+        if search_uc is not None and not page.items and not request.GET.get("cursor"):
+            # Nothing in this UC: say how many the whole area has, with a link to them.
+            wider = selectors.unit_search_page(actor=request.user, query=query, uc=None)
+            hint = count_hint(wider.units, exact_up_to=100)
+            if hint.value:
+                params = request.GET.copy()
+                for key in ("uc", "city", "cursor"):
+                    params.pop(key, None)
+                ctx["wider"] = {"count": hint, "url": f"{request.path}?{params.urlencode()}"}
     elif uc is not None:
         month = selectors.current_month(uc=uc)
         units = selectors.unit_browse(actor=request.user, uc=uc, filters=filters, month=month)

@@ -219,3 +219,30 @@ def test_sort_by_name_follows_the_name_shown_and_says_what_it_was_surveyed_as(wo
     assert shown == ["Abdullah Awan", "Fatima Ansari", "Yasir Hashmi"]
     html = response.content.decode()
     assert "surveyed as Zainab Awan" in html and "surveyed as Abdullah Awan" not in html
+
+
+def test_a_survey_id_or_mobile_search_looks_beyond_the_selected_uc(world, login):
+    """ "No units match" while the unit was in the next UC (issue 19)."""
+    other = make_unit(
+        world.uc_b, survey_id="SP-B-77", consumer_name="Nadia Far", mobile="03001234567"
+    )
+    client = login(world.supervisor)
+    for q in ("SP-B-77", "0300-1234567"):
+        response = client.get(URL, {"uc": world.uc_a.pk, "q": q})
+        assert [u.pk for u in response.context["page"].items] == [other.pk], q
+
+
+def test_a_name_search_with_nothing_in_the_uc_offers_the_whole_area(world, login):
+    make_unit(world.uc_b, consumer_name="Nadia Far")
+    response = login(world.supervisor).get(URL, {"uc": world.uc_a.pk, "q": "Nadia"})
+    assert response.context["page"].items == []
+    html = response.content.decode()
+    assert "No units in UC-Ravi match." in html
+    assert "Search all my area (1 found)" in html
+    link = response.context["wider"]["url"]
+    assert "uc=" not in link
+    wider = login(world.supervisor).get(link)
+    assert [u.consumer_name for u in wider.context["page"].items] == ["Nadia Far"]
+    # An agent sees nothing of another UC, not even a count.
+    agent = login(world.agent_a).get(URL, {"uc": world.uc_a.pk, "q": "Nadia"})
+    assert "wider" not in agent.context
