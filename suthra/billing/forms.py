@@ -47,18 +47,41 @@ class GetForm(forms.Form):
 
     def clean_or_400(self) -> dict[str, Any]:
         if not self.is_valid():
+            # Named by the field's label in the reader's language ("From month: …"), not by
+            # the parameter ("month_from"), issue 19.
             problems = "; ".join(
-                f"{name}: {' '.join(str(e) for e in errs)}" for name, errs in self.errors.items()
+                f"{self._label(name)}: {' '.join(str(e) for e in errs)}"
+                for name, errs in self.errors.items()
             )
-            raise BadRequest(f"Bad filter — {problems}")
+            raise BadRequest(_("This filter is not valid — %(problems)s") % {"problems": problems})
         return self.cleaned_data
+
+    def _label(self, name: str) -> str:
+        field = self.fields.get(name)
+        return str(field.label) if field is not None and field.label else name
+
+
+# What people type in an address (?status=unpaid) as well as the codes the form sends.
+STATUS_WORDS = {
+    "unpaid": BillStatus.UNPAID,
+    "partial": BillStatus.PARTIAL,
+    "partly_paid": BillStatus.PARTIAL,
+    "partly-paid": BillStatus.PARTIAL,
+    "paid": BillStatus.PAID,
+}
+
+
+class StatusField(forms.ChoiceField):
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value).strip().lower()
+        return str(int(STATUS_WORDS[text])) if text in STATUS_WORDS else text
 
 
 class BillFilterForm(GetForm):
     month_from = MonthField(required=False, label=_("From month"))
     month_to = MonthField(required=False, label=_("To month"))
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label=_("Status"))
-    city = forms.IntegerField(required=False, min_value=1)
+    status = StatusField(choices=STATUS_CHOICES, required=False, label=_("Status"))
+    city = forms.IntegerField(required=False, min_value=1, label=_("City"))
     uc = forms.IntegerField(required=False, min_value=1, label=_("Union council"))
     due_min = forms.IntegerField(required=False, min_value=0, label=_("Amount due from"))
     due_max = forms.IntegerField(required=False, min_value=0, label=_("Amount due to"))

@@ -51,6 +51,10 @@ def test_bill_query_is_scoped(world, data, login):
         ({"month_to": "2025-10"}, {"a0_oct"}),
         ({"status": "1"}, {"a2_nov"}),
         ({"status": "2"}, {"a0_oct", "c_nov"}),
+        # The words people type, as well as the codes (issue 19).
+        ({"status": "partial"}, {"a2_nov"}),
+        ({"status": "Paid"}, {"a0_oct", "c_nov"}),
+        ({"status": "unpaid", "month_from": "2025-11"}, {"a0_nov", "a1_nov", "b_nov"}),
         ({"status": "0", "month_from": "2025-11"}, {"a0_nov", "a1_nov", "b_nov"}),
         ({"uc": "UC_B"}, {"b_nov"}),
         ({"city": "MULTAN"}, {"c_nov"}),
@@ -75,6 +79,16 @@ def test_bill_query_filters(world, data, login, query, expected):
 )
 def test_bad_filters_are_400(world, login, query):
     assert login(world.head).get(reverse("billing:bills"), query).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_bad_filter_is_explained_by_the_fields_label_in_the_readers_language(world, login):
+    client = login(world.head)
+    english = client.get(reverse("billing:bills"), {"month_from": "0000-13"}).content.decode()
+    assert "This filter is not valid" in english and "From month" in english
+    client.post("/language/", {"language": "ur", "next": "/"})
+    urdu = client.get(reverse("billing:bills"), {"month_from": "0000-13"}).content.decode()
+    assert "This filter is not valid" not in urdu and "یہ فلٹر درست نہیں" in urdu
 
 
 @pytest.mark.django_db
