@@ -275,7 +275,7 @@ def _grouped(qs: QuerySet[Bill], group: str | None, status: int | None) -> list[
 
     def low(column: str) -> str:
         # The amount packed behind the month (MIN / MAX picked the first / last bill).
-        return f"((u.{column} % {_SHIFT}) - {_OFFSET})"
+        return f"((u.{column} %% {_SHIFT}) - {_OFFSET})"
 
     status_sql = low("u_last_status")
     if group == "status":
