@@ -35,7 +35,7 @@ same figures follow from the sums (``from_summary``); tests check the two agree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -192,15 +192,15 @@ def _per_bill(qs: QuerySet[Bill]) -> QuerySet[Bill]:
             output_field=ints,
         ),
         # What the bill brought in, as billed: what it asks now + adjusted − billed.
-        l_arrears_in=ExpressionWrapper(
-            due + F("l_adjusted") - F("l_billed"), output_field=ints
-        ),
+        l_arrears_in=ExpressionWrapper(due + F("l_adjusted") - F("l_billed"), output_field=ints),
         l_paid_full=Case(
             When(Q(paid_amount__gt=0, paid_amount__gte=due), then=Value(1)),
             default=Value(0),
             output_field=ints,
         ),
-        l_ym=ExpressionWrapper(ExtractYear("month") * 12 + ExtractMonth("month"), output_field=ints),
+        l_ym=ExpressionWrapper(
+            ExtractYear("month") * 12 + ExtractMonth("month"), output_field=ints
+        ),
         l_status=status_case(),
     )
 
@@ -289,13 +289,15 @@ def _grouped(qs: QuerySet[Bill], group: str | None, status: int | None) -> list[
         f"SELECT {key_sql}, COUNT(*), SUM(u.u_bills), SUM({low('u_first')}), SUM(u.u_billed),"
         " SUM(u.u_collected), SUM(u.u_adjusted),"
         f" SUM({low('u_last')}), SUM(u.u_overpaid), SUM(u.u_paid_full)"
-        f" FROM ({sql}) u{where} GROUP BY {key_sql} ORDER BY 1"
+        f" FROM ({sql}) u{where}" + (f" GROUP BY {key_sql} ORDER BY 1" if group is not None else "")
     )
     with connection.cursor() as cursor:
         cursor.execute(outer, (*params, *([status] if status is not None else [])))
         rows = cursor.fetchall()
     out = []
     for key, *numbers in rows:
+        if numbers[0] == 0:
+            continue  # no unit: the ungrouped aggregate of nothing
         if group == "month" and isinstance(key, str):
             key = dt.date.fromisoformat(key)  # SQLite returns the date as text
         out.append(Row(key, Ledger(*(int(n or 0) for n in numbers))))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from suthra.billing.models import AdjustmentStatus
 from suthra.core.testing import make_bill, make_unit
 from suthra.reports import ledger
 
@@ -28,3 +31,190 @@ def test_worked_example(world):
     assert t.overpaid == 400 and t.units == 2 and t.bills == 3
     assert t.balanced
     assert [row.ledger.balanced for row in r.rows] == [True]
+
+
+# ---------------------------------------------------------------------------------------------
+# Property: over generated units, bill chains, payments (none, part, full, over) and approved
+# adjustments, random ranges and groupings: the identity per row and in total, and every figure
+# against a plain-Python recount from the bills.
+
+MONTHS = [dt.date(2025, m, 1) for m in range(1, 13)]
+
+unit_plan = st.fixed_dictionaries(
+    {
+        "uc": st.integers(0, 2),
+        "type": st.integers(0, 1),
+        "category": st.sampled_from([1, 2, 3]),
+        "start": st.integers(0, 7),
+        "length": st.integers(1, 5),
+        "arrears": st.integers(0, 3000),
+        "months": st.lists(
+            st.tuples(
+                st.sampled_from([300, 1000, 2500]),  # fee
+                st.sampled_from(["none", "part", "full", "over"]),  # payment
+                st.sampled_from([None, None, None, "waive", "fee"]),  # approved adjustment
+            ),
+            min_size=5,
+            max_size=5,
+        ),
+    }
+)
+
+
+def _build(world, plans):
+    """Bills as an importer and the adjustment service leave them: each bill's arrears are the
+    previous bill's balance (an adjustment is applied before the next bill is issued)."""
+    from suthra.billing.models import Adjustment, AdjustmentKind, AdjustmentReason, Bill
+    from suthra.units.models import BusinessType
+
+    ucs = [world.uc_a, world.uc_b, world.uc_c]
+    types = [world.barber, BusinessType.objects.get_or_create(name="Bakery")[0]]
+    expected = []  # (unit, uc, type, category, month, arrears_in, fee_billed, adj, bill)
+    for plan in plans:
+        unit = make_unit(
+            ucs[plan["uc"]], business_type=types[plan["type"]], category=plan["category"]
+        )
+        arrears = plan["arrears"]
+        for i in range(plan["length"]):
+            month = MONTHS[plan["start"] + i]
+            fee, pay, adjust = plan["months"][i]
+            due = fee + arrears
+            paid = {"none": 0, "part": due // 2, "full": due, "over": due + 150}[pay]
+            bill = make_bill(unit, month, fee=fee, arrears=arrears, paid=paid)
+            amount, billed_fee, arrears_in = 0, fee, arrears
+            if adjust:
+                new_fee = fee if adjust == "waive" else fee // 2
+                new_arrears = 0 if adjust == "waive" else arrears
+                amount = fee + arrears - new_fee - new_arrears
+                Adjustment.objects.create(
+                    bill=bill,
+                    unit=unit,
+                    month=month,
+                    kind=AdjustmentKind.WAIVER
+                    if adjust == "waive"
+                    else AdjustmentKind.FEE_CORRECTION,
+                    reason=AdjustmentReason.OTHER,
+                    note="test",
+                    amount=amount,
+                    new_fee=new_fee,
+                    new_arrears=new_arrears,
+                    fee_before=fee,
+                    arrears_before=arrears,
+                    status=AdjustmentStatus.APPROVED,
+                    requested_by=world.supervisor,
+                    decided_by=world.manager,
+                )
+                Bill.objects.filter(pk=bill.pk).update(monthly_fee=new_fee, arrears=new_arrears)
+                bill.monthly_fee, bill.arrears = new_fee, new_arrears
+            expected.append((unit, plan, month, arrears_in, billed_fee, amount, bill))
+            arrears = bill.balance
+        # A requested (not approved) adjustment counts for nothing.
+        Adjustment.objects.create(
+            bill=bill,
+            unit=unit,
+            month=bill.month,
+            kind=AdjustmentKind.WAIVER,
+            reason=AdjustmentReason.OTHER,
+            note="pending",
+            amount=bill.amount_due,
+            new_fee=0,
+            new_arrears=0,
+            requested_by=world.supervisor,
+        )
+    return expected
+
+
+def _recount(expected, first, last, key, status=None):
+    """Plain Python: per group, the five figures and what the range's bills say."""
+    from collections import defaultdict
+
+    from suthra.billing.models import bill_status
+
+    per_unit = defaultdict(list)
+    for e in expected:
+        if first <= e[2] <= last:
+            per_unit[e[0].pk].append(e)
+    groups: dict = defaultdict(lambda: defaultdict(int))
+    for entries in per_unit.values():
+        entries.sort(key=lambda e: e[2])
+        chunks = [[e] for e in entries] if key == "month" else [entries]
+        for chunk in chunks:
+            last_bill = chunk[-1][6]
+            last_status = bill_status(last_bill.paid_amount, last_bill.amount_due)
+            if status is not None and last_status != status:
+                continue
+            unit, plan = chunk[0][0], chunk[0][1]
+            k = {
+                None: 0,
+                "city": unit.uc.city_id,
+                "uc": unit.uc_id,
+                "business_type": unit.business_type_id,
+                "category": unit.category,
+                "month": chunk[0][2],
+                "status": last_status,
+            }[key]
+            g = groups[k]
+            g["units"] += 1
+            g["opening"] += chunk[0][3]
+            g["closing"] += last_bill.balance
+            for _u, _p, _m, _a, fee, amount, bill in chunk:
+                g["bills"] += 1
+                g["billed"] += fee
+                g["adjusted"] += amount
+                g["collected"] += min(bill.paid_amount, bill.amount_due)
+                g["overpaid"] += max(0, bill.paid_amount - bill.amount_due)
+    return {k: dict(v) for k, v in groups.items()}
+
+
+FIGURES = ("units", "bills", "opening", "billed", "collected", "adjusted", "closing", "overpaid")
+
+
+def _figures(led):
+    return {f: getattr(led, f) for f in FIGURES}
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    plans=st.lists(unit_plan, min_size=1, max_size=6),
+    first=st.integers(0, 11),
+    span=st.integers(0, 11),
+    group=st.sampled_from([None, *ledger.GROUPS]),
+    status=st.sampled_from([None, None, 0, 1, 2]),
+)
+def test_identity_and_recount(world, plans, first, span, group, status):
+    from suthra.billing.models import Adjustment, Bill
+    from suthra.units.models import SurveyUnit
+
+    Adjustment.objects.all().delete()
+    Bill.objects.all().delete()
+    SurveyUnit.objects.all().delete()
+    expected = _build(world, plans)
+    start, end = MONTHS[first], MONTHS[min(11, first + span)]
+    result = ledger.ledger(world.head, start, end, group=group, status=status)
+    want = _recount(expected, start, end, group, status)
+    got = {row.key: _figures(row.ledger) for row in result.rows}
+    assert got == {k: {f: v.get(f, 0) for f in FIGURES} for k, v in want.items()}
+    for row in result.rows:
+        assert row.ledger.balanced, row
+    assert result.total.balanced
+    total = _recount(expected, start, end, None, status).get(0, {})
+    assert _figures(result.total) == {f: total.get(f, 0) for f in FIGURES}
+    # Outstanding of a range ending in M: month M alone for every unit billed in M; a unit whose
+    # bills stopped earlier in the range keeps the balance its last bill left.
+    if status is None:
+        alone = ledger.ledger(world.head, end, end).total.closing
+        stopped = sum(
+            e[6].balance
+            for e in expected
+            if start <= e[2] < end
+            and e[2] == max(x[2] for x in expected if x[0].pk == e[0].pk and x[2] <= end)
+        )
+        assert result.total.closing == alone + stopped
+    # A supervisor sees their city's units only, with the same arithmetic.
+    lahore = ledger.ledger(world.supervisor, start, end, group="city", status=status)
+    assert {r.key for r in lahore.rows} <= {world.lahore.id}
