@@ -285,11 +285,12 @@ def _grouped(qs: QuerySet[Bill], group: str | None, status: int | None) -> list[
     else:
         key_sql = "0"
     where = f" WHERE {status_sql} = %s" if status is not None else ""
+    # Only fixed column names and the ORM's own SQL are put together here; values are parameters.
     outer = (
-        f"SELECT {key_sql}, COUNT(*), SUM(u.u_bills), SUM({low('u_first')}), SUM(u.u_billed),"
+        f"SELECT {key_sql}, COUNT(*), SUM(u.u_bills), SUM({low('u_first')}), SUM(u.u_billed),"  # noqa: S608
         " SUM(u.u_collected), SUM(u.u_adjusted),"
         f" SUM({low('u_last')}), SUM(u.u_overpaid), SUM(u.u_paid_full)"
-        f" FROM ({sql}) u{where}" + (f" GROUP BY {key_sql} ORDER BY 1" if group is not None else "")
+        f" FROM ({sql}) u{where}" + (f" GROUP BY {key_sql} ORDER BY 1" if group is not None else "")  # noqa: S608
     )
     with connection.cursor() as cursor:
         cursor.execute(outer, (*params, *([status] if status is not None else [])))

@@ -143,7 +143,7 @@ def _recount(expected, first, last, key, status=None):
             last_status = bill_status(last_bill.paid_amount, last_bill.amount_due)
             if status is not None and last_status != status:
                 continue
-            unit, plan = chunk[0][0], chunk[0][1]
+            unit = chunk[0][0]
             k = {
                 None: 0,
                 "city": unit.uc.city_id,
