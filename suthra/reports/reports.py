@@ -159,7 +159,7 @@ def _base_filters(place: Place, period: Period | None) -> list[tuple[str, str]]:
     return out
 
 
-def _group_names(group: str, keys: Iterable[Any]) -> dict[Any, Any]:
+def collection_group_names(group: str, keys: Iterable[Any]) -> dict[Any, Any]:
     """What each group key is called in a report row."""
     keys = [k for k in keys if k is not None]
     if group == "city":
@@ -209,7 +209,7 @@ def collection(actor: Any, data: QueryDict) -> Result:
         filters.append(
             (_("Business type"), str(BusinessType.objects.filter(id=business_type).first() or "?"))
         )
-    names = _group_names(group, [row.key for row in led.rows])
+    names = collection_group_names(group, [row.key for row in led.rows])
     order = sorted(led.rows, key=lambda r: (group != "month", str(names.get(r.key, r.key))))
     rows, links = [], []
     span = f"&from={period.start:%Y-%m}&to={period.end:%Y-%m}"

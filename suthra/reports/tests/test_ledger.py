@@ -19,6 +19,7 @@ DEC = dt.date(2025, 12, 1)
 
 @pytest.mark.django_db
 def test_worked_example(world):
+    """The example of docs/REPORTS.md, "The ledger"."""
     a = make_unit(world.uc_a)
     b = make_unit(world.uc_b)
     make_bill(a, OCT, fee=300, arrears=1000, paid=500)  # leaves 800
@@ -218,3 +219,119 @@ def test_identity_and_recount(world, plans, first, span, group, status):
     # A supervisor sees their city's units only, with the same arithmetic.
     lahore = ledger.ledger(world.supervisor, start, end, group="city", status=status)
     assert {r.key for r in lahore.rows} <= {world.lahore.id}
+
+
+# ---------------------------------------------------------------------------------------------
+# Every place that shows these figures shows the selector's: the collection page, its CSV, XLSX
+# and PDF, the API, the dashboard KPIs, trend and breakdown (the latter from the summaries).
+
+FIXED = [
+    {"uc": 0, "type": 0, "category": 1, "start": 0, "length": 3, "arrears": 500,
+     "months": [(300, "part", None), (300, "over", None), (300, "none", "waive"),
+                (300, "none", None), (300, "none", None)]},
+    {"uc": 1, "type": 1, "category": 2, "start": 1, "length": 2, "arrears": 0,
+     "months": [(1000, "full", None), (1000, "part", "fee"), (300, "none", None),
+                (300, "none", None), (300, "none", None)]},
+    {"uc": 2, "type": 0, "category": 3, "start": 0, "length": 3, "arrears": 2000,
+     "months": [(2500, "none", "fee"), (2500, "part", None), (2500, "full", None),
+                (300, "none", None), (300, "none", None)]},
+]  # fmt: skip
+
+
+@pytest.fixture
+def fixed(world):
+    from suthra.stats.services import stats_refresh
+
+    _build(world, FIXED)
+    stats_refresh()
+    return world
+
+
+@pytest.fixture
+def api():
+    """api(user).get(path, query): the JSON API with a fresh token of that user."""
+    from django.test import Client
+
+    from suthra.api.services import token_create
+
+    class Api:
+        def __init__(self, user):
+            self.headers = {"Authorization": f"Bearer {token_create(user=user, name='t')[1]}"}
+
+        def get(self, path, data=None):
+            return Client().get("/api/v1" + path, data or {}, headers=self.headers)
+
+    return Api
+
+
+def _csv_rows(response):
+    import csv
+    import io
+
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("group", list(ledger.GROUPS))
+def test_report_exports_and_api_show_the_selectors_figures(fixed, login, api, group):
+    import io
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    want = ledger.ledger(fixed.head, MONTHS[0], MONTHS[2], group=group)
+    assert want.total.adjusted > 0 and want.total.overpaid > 0 and want.total.balanced
+    client = login(fixed.head)
+    url = reverse("reports:collection")
+    query = {"from": "2025-01", "to": "2025-03", "group": group}
+    table = client.get(url, query).context["result"].tables[0]
+    figures = [want.total.units, want.total.bills, want.total.opening, want.total.billed]
+    figures += [want.total.collected, want.total.adjusted, want.total.closing]
+    assert table.footer[1:8] == figures
+    assert len(table.rows) == len(want.rows)
+    assert sorted(r[7] for r in table.rows) == sorted(r.ledger.closing for r in want.rows)
+    csv_total = _csv_rows(client.get(url, {**query, "format": "csv"}))[-1]
+    assert [int(v) for v in csv_total[1:8]] == figures
+    sheet = load_workbook(io.BytesIO(b"".join(client.get(url, {**query, "format": "xlsx"}))))
+    xlsx_total = [c.value for c in list(sheet.active.iter_rows())[-1]]
+    assert [int(v) for v in xlsx_total[1:8]] == figures
+    pdf = client.get(url, {**query, "format": "pdf"})
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf))).pages)
+    assert f"{want.total.closing:,}" in text and f"{want.total.opening:,}" in text
+    body = api(fixed.head).get("/reports/collection", query).json()
+    assert [body["total"][k] for k in ("units", "bills", "opening", "billed")] == figures[:4]
+    assert [body["total"][k] for k in ("collected", "adjusted", "closing")] == figures[4:]
+    assert len(body["rows"]) == len(want.rows)
+    assert api(fixed.agent_a).get("/reports/collection", query).status_code == 403
+
+
+@pytest.mark.django_db
+def test_dashboard_from_the_summaries_equals_the_selector(fixed, login, api):
+    from suthra.reports import selectors
+    from suthra.reports.filters import Period, Place
+
+    period = Period(month=MONTHS[2], start=MONTHS[0], end=MONTHS[2])
+    data = selectors.dashboard(fixed.head, Place(), period, by_uc=False)
+    kpis = {k.key: k.value for k in data["kpis"]}
+    month = ledger.ledger(fixed.head, MONTHS[2], MONTHS[2]).total
+    for name in ("opening", "billed", "collected", "adjusted", "outstanding", "bills"):
+        assert kpis[name] == getattr(month, name), name
+    assert (
+        kpis["opening"] + kpis["billed"] - kpis["collected"] - kpis["adjusted"]
+        == (kpis["outstanding"])
+    )
+    trend = ledger.ledger(fixed.head, MONTHS[0], MONTHS[2], group="month")
+    by_month = {row.key: row.ledger for row in trend.rows}
+    for m, t in data["trend"]:
+        for name in ("opening", "billed", "collected", "adjusted", "closing", "overpaid"):
+            assert getattr(t, name) == getattr(by_month[m], name), (m, name)
+    cities = ledger.ledger(fixed.head, MONTHS[2], MONTHS[2], group="city")
+    want = {row.key: row.ledger for row in cities.rows}
+    for b in data["breakdown"]:
+        for name in ("opening", "billed", "collected", "adjusted", "closing"):
+            assert getattr(b["totals"], name) == getattr(want[b["id"]], name), name
+    body = api(fixed.head).get("/dashboard", {"month": "2025-03", "from": "2025-01"}).json()
+    assert {k["key"]: k["value"] for k in body["kpis"]}["outstanding"] == month.closing
+    assert [t["adjusted"] for t in body["trend"]] == [by_month[m].adjusted for m in MONTHS[:3]]
