@@ -154,6 +154,29 @@ def latest_month(actor: Any, place: Place) -> dt.date | None:
     return stats.aggregate(m=Max("month"))["m"]
 
 
+def future_months(
+    actor: Any, place: Place, rows: Iterable[Mapping[str, Any]] | None = None
+) -> list[dt.date]:
+    """The months after the current one whose bills were imported early, in the actor's area:
+    offered explicitly, marked "not yet due" (suthra/core/months.py). ``rows``: ``month_rows``
+    when the caller already has them (no query)."""
+    now = current_month()
+    if rows is not None:
+        return sorted({row["month"] for row in rows if row["month"] > now})
+    months = monthly_stats(actor, place).filter(month__gt=now).values_list("month", flat=True)
+    return sorted(set(months.order_by()))
+
+
+def month_choices(months: Iterable[dt.date], base: str) -> list[dict[str, Any]]:
+    """Links to the future months for a page (``base``: its query string without the month
+    fields, ending in ``&`` or ``?``), each labelled "<month> (not yet due)"."""
+    out = []
+    for m in months:
+        label = _("%(month)s (not yet due)") % {"month": date_format(m, "F Y")}
+        out.append({"month": m, "label": label, "value": f"{m:%Y-%m}", "base": base})
+    return out
+
+
 @dataclass
 class Kpi:
     key: str
@@ -402,5 +425,7 @@ __all__ = [
     "latest_month",
     "latest_of",
     "month_rows",
+    "future_months",
+    "month_choices",
     "month_add",
 ]
