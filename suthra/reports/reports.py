@@ -29,7 +29,7 @@ from suthra.locations.models import City, UnionCouncil
 from suthra.reports import ledger
 from suthra.reports.filters import Period, Place, month_add, period_param, place_param
 from suthra.reports.ledger import Ledger
-from suthra.reports.selectors import SUMS, Totals, latest_month, rate
+from suthra.reports.selectors import SUMS, Totals, adjustment_sums, latest_month, rate
 from suthra.stats.models import (
     PATTERN_WINDOWS,
     Aging,
@@ -573,6 +573,11 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
         .order_by()
     ):
         money[row["uc_id"]].add(row)
+    for uc_id, amount, fee_delta in adjustment_sums(
+        actor, place, period.start, period.end, "unit__uc_id"
+    ):
+        if uc_id in ucs:
+            money[uc_id].add_adjustments(amount, fee_delta)
     rows = []
     for person in people:
         if person.role == Role.AGENT:
