@@ -236,8 +236,9 @@ def test_staff_performance(data, login):
     assert rows["Supervisor"][5] == 1  # visits decided
     nov = get(login(data.head), "staff", **{"from": "2025-11", "to": "2025-11"})
     rows = {r[0]: r for r in nov.context["result"].tables[0].rows}
-    assert rows["Agent_A"][8:10] == [2600, 300]  # UC A billed / collected in November
-    assert rows["Supervisor"][8] == 2600 + 1500
+    # UC A billed (fees: arrears are not billed again) / collected in November.
+    assert rows["Agent_A"][8:10] == [600, 300]
+    assert rows["Supervisor"][8] == 600 + 1000
 
 
 @pytest.mark.django_db
