@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Greatest
 from django.http import QueryDict
 from django.utils import timezone
@@ -25,15 +25,15 @@ from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
 from suthra.billing.models import Bill, BillStatus, status_q
 from suthra.core.validators import choice_param, int_param, month_param
+from suthra.locations.models import City, UnionCouncil
+from suthra.reports import ledger
 from suthra.reports.filters import Period, Place, month_add, period_param, place_param
-from suthra.reports.selectors import SUMS, Totals, latest_month, rate
+from suthra.reports.ledger import Ledger
+from suthra.reports.selectors import SUMS, Totals, adjustment_sums, latest_month, rate
 from suthra.stats.models import (
-    AMOUNTS,
     PATTERN_WINDOWS,
-    TYPE_STATUSES,
     Aging,
     MonthlyStat,
-    MonthlyTypeStat,
     PaymentPatternStat,
     UnitFlowStat,
     UnitStat,
@@ -85,13 +85,17 @@ def _period(actor: Any, data: QueryDict, place: Place, span: int = 12) -> Period
     return period_param(data, default_month=latest_month(actor, place) or this_month(), span=span)
 
 
-def _money_rows(label: Any, t: Totals) -> list[Any]:
+def _money_rows(label: Any, t: Ledger) -> list[Any]:
     return [
         label,
+        t.units,
         t.bills,
+        t.opening,
         t.billed,
         t.collected,
-        t.outstanding,
+        t.adjusted,
+        t.closing,
+        t.overpaid,
         t.rate_amount,
         t.paid_bills,
         t.rate_count,
@@ -99,12 +103,17 @@ def _money_rows(label: Any, t: Totals) -> list[Any]:
 
 
 # Module-level labels stay lazy (translated when shown, in the reader's language); the report
-# functions turn them into str for the CSV/XLSX/PDF writers.
+# functions turn them into str for the CSV/XLSX/PDF writers. The arithmetic is
+# suthra/reports/ledger.py: opening + billed − collected − adjusted = closing on every row.
 MONEY_COLUMNS = [
+    gettext_lazy("Units"),
     gettext_lazy("Bills"),
+    gettext_lazy("Opening balance (Rs)"),
     gettext_lazy("Billed (Rs)"),
     gettext_lazy("Collected (Rs)"),
-    gettext_lazy("Outstanding (Rs)"),
+    gettext_lazy("Adjusted (Rs)"),
+    gettext_lazy("Closing balance (Rs)"),
+    gettext_lazy("Overpaid (Rs)"),
     gettext_lazy("Rate by amount %"),
     gettext_lazy("Bills paid in full"),
     gettext_lazy("Rate by count %"),
@@ -150,36 +159,21 @@ def _base_filters(place: Place, period: Period | None) -> list[tuple[str, str]]:
     return out
 
 
-def _type_sums(statuses: list[int]) -> dict[str, Any]:
-    """``SUMS`` over the business-type summary, whose rows hold each status's sums side by
-    side: the columns of ``statuses`` added up."""
-    sums: dict[str, Any] = {}
-    for name in AMOUNTS:
-        columns = [F(f"{TYPE_STATUSES[s]}_{name}") for s in statuses]
-        sums[f"t_{name}"] = Sum(sum(columns[1:], columns[0]))
-    if BillStatus.PAID in statuses:
-        sums["t_paid_bills"] = Sum(f"{TYPE_STATUSES[BillStatus.PAID]}_bills")
-    return sums
+def collection_group_names(group: str, keys: Iterable[Any]) -> dict[Any, Any]:
+    """What each group key is called in a report row."""
+    keys = [k for k in keys if k is not None]
+    if group == "city":
+        return dict(City.objects.filter(id__in=keys).values_list("id", "name"))
+    if group == "uc":
+        return dict(UnionCouncil.objects.filter(id__in=keys).values_list("id", "name"))
+    if group == "business_type":
+        return dict(BusinessType.objects.filter(id__in=keys).values_list("id", "name"))
+    return {k: _label(group, k) for k in keys}
 
 
-def _type_groups(
-    qs: QuerySet[Any], fields: list[str], label: str, statuses: list[int] | None
-) -> Iterable[Mapping[str, Any]]:
-    """Rows of the business-type summary grouped by ``fields`` and summed like ``SUMS``; by
-    status, one aggregate per status. Groups without a bill of the chosen statuses are left
-    out, as a filter on a status column would."""
-    chosen = statuses if statuses is not None else list(TYPE_STATUSES)
-    if fields == ["status"]:
-        grouped: Iterable[Mapping[str, Any]] = (
-            {"status": s, **qs.aggregate(**_type_sums([s]))} for s in chosen
-        )
-    else:
-        grouped = qs.values(*fields).annotate(**_type_sums(chosen)).order_by(label)
-    return (row for row in grouped if row["t_bills"])
-
-
-def collection(actor: Any, data: QueryDict) -> Result:
-    """Collection by city, UC, month, status, business type or size category."""
+def collection_ledger(actor: Any, data: QueryDict) -> tuple[Any, ...]:
+    """The collection report's filters and its ledger (``suthra.reports.ledger``): what the
+    page, the exports and the API share."""
     place = place_param(actor, data)
     period = _period(actor, data, place)
     group = (
@@ -189,42 +183,42 @@ def collection(actor: Any, data: QueryDict) -> Result:
     status = int_param(data.get("status"), name="status", minimum=0, maximum=2)
     category = int_param(data.get("category"), name="category", minimum=1, maximum=3)
     business_type = int_param(data.get("business_type"), name="business_type", minimum=1)
-    # The small month × UC × status table answers unless business type or size is involved.
-    by_type = group in ("business_type", "category") or category or business_type
-    source: QuerySet[Any] = MonthlyTypeStat.objects.all() if by_type else MonthlyStat.objects.all()
-    qs = scope.scoped(actor, source, "uc").filter(
-        month__gte=period.start, month__lte=period.end, **place.filter_kwargs("uc")
+    result = ledger.ledger(
+        actor,
+        period.start,
+        period.end,
+        group=group,
+        place_filter=place.filter_kwargs("unit__uc"),
+        business_type=business_type,
+        category=category,
+        status=status,
     )
+    return place, period, group, status, category, business_type, result
+
+
+def collection(actor: Any, data: QueryDict) -> Result:
+    """Collection by city, UC, month, status, business type or size category: the ledger of the
+    range (opening, billed, collected, adjusted, closing) per group and in total."""
+    place, period, group, status, category, business_type, led = collection_ledger(actor, data)
     filters = _base_filters(place, period)
     if status is not None:
-        if not by_type:  # the business-type rows hold every status side by side
-            qs = qs.filter(status=status)
         filters.append((_("Status"), str(STATUS_LABELS[status])))
     if category is not None:
-        qs = qs.filter(category=category)
         filters.append((_("Category"), str(CATEGORY_LABELS[category])))
     if business_type is not None:
-        qs = qs.filter(business_type_id=business_type)
         filters.append(
             (_("Business type"), str(BusinessType.objects.filter(id=business_type).first() or "?"))
         )
-    key, label = _GROUP_FIELDS[group]
-    fields = [key] if key == label else [key, label]
-    total = Totals()
+    names = collection_group_names(group, [row.key for row in led.rows])
+    order = sorted(led.rows, key=lambda r: (group != "month", str(names.get(r.key, r.key))))
     rows, links = [], []
-    if not by_type:
-        grouped: Iterable[Mapping[str, Any]] = qs.values(*fields).annotate(**SUMS).order_by(label)
-    else:
-        grouped = _type_groups(qs, fields, label, [status] if status is not None else None)
-    for row in grouped:
-        t = Totals.of(row)
-        total.add(row)
-        rows.append(_money_rows(_label(group, row[label]), t))
-        span = f"&from={period.start:%Y-%m}&to={period.end:%Y-%m}"
+    span = f"&from={period.start:%Y-%m}&to={period.end:%Y-%m}"
+    for row in order:
+        rows.append(_money_rows(names.get(row.key, row.key), row.ledger))
         links.append(
-            f"?city={row[key]}&group=uc{span}"
+            f"?city={row.key}&group=uc{span}"
             if group == "city"
-            else (f"?uc={row[key]}&group=month{span}" if group == "uc" else None)
+            else (f"?uc={row.key}&group=month{span}" if group == "uc" else None)
         )
     group_label = str(dict(COLLECTION_GROUPS)[group])
     filters.append((_("Grouped by"), group_label))
@@ -233,17 +227,17 @@ def collection(actor: Any, data: QueryDict) -> Result:
         columns=[group_label, *map(str, MONEY_COLUMNS)],
         rows=rows,
         links=links,
-        footer=_money_rows(_("Total"), total),
+        footer=_money_rows(_("Total"), led.total),
         chart={
             "type": "line" if group == "month" else "bar",
             "labels": [str(r[0]) for r in rows],
             "series": [
-                {"label": _("Billed (Rs)"), "data": [r[2] for r in rows]},
-                {"label": _("Collected (Rs)"), "data": [r[3] for r in rows]},
+                {"label": _("Billed (Rs)"), "data": [r[4] for r in rows]},
+                {"label": _("Collected (Rs)"), "data": [r[5] for r in rows]},
             ],
         },
     )
-    return Result([table], filters, period, place, {"group": group})
+    return Result([table], filters, period, place, {"group": group, "ledger": led})
 
 
 def aging(actor: Any, data: QueryDict) -> Result:
@@ -579,6 +573,11 @@ def staff_performance(actor: Any, data: QueryDict) -> Result:
         .order_by()
     ):
         money[row["uc_id"]].add(row)
+    for uc_id, amount, fee_delta in adjustment_sums(
+        actor, place, period.start, period.end, "unit__uc_id"
+    ):
+        if uc_id in ucs:
+            money[uc_id].add_adjustments(amount, fee_delta)
     rows = []
     for person in people:
         if person.role == Role.AGENT:

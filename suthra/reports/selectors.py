@@ -40,12 +40,24 @@ def rate(part: int, whole: int) -> float | None:
 
 @dataclass
 class Totals:
+    """One month's ledger (suthra/reports/ledger.py) from the summaries, where every bill is
+    its own unit: ``opening`` what the bills brought in, ``billed`` their fees as billed,
+    ``collected`` what was paid towards what they ask, ``adjusted`` the approved adjustments,
+    ``outstanding`` (closing) what they leave owed — and
+    ``opening + billed − collected − adjusted = outstanding`` exactly. Summed over several
+    months it is a sum of month ledgers (the trend), not a range's ledger: that is
+    ``ledger.ledger``."""
+
     bills: int = 0
     fees: int = 0
     arrears: int = 0
-    collected: int = 0
+    # Σ paid on the bills (cash received, an overpayment included).
+    paid: int = 0
     outstanding: int = 0
     paid_bills: int = 0
+    # From the approved adjustments: Σ amount, Σ (fee before − fee now).
+    adjusted: int = 0
+    fee_delta: int = 0
 
     @classmethod
     def of(cls, row: Mapping[str, Any] | None) -> Totals:
@@ -57,23 +69,77 @@ class Totals:
     def add(self, row: Mapping[str, Any]) -> None:
         """Add a row annotated with ``SUMS``."""
         for k in FIELDS:
-            setattr(self, k, getattr(self, k) + (row.get(f"t_{k}") or 0))
+            attr = "paid" if k == "collected" else k
+            setattr(self, attr, getattr(self, attr) + (row.get(f"t_{k}") or 0))
+
+    def add_adjustments(self, amount: int, fee_delta: int) -> None:
+        self.adjusted += amount
+        self.fee_delta += fee_delta
 
     def merge(self, other: Totals) -> None:
-        for k in FIELDS:
+        for k in ("bills", "fees", "arrears", "paid", "outstanding", "paid_bills"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
+        self.add_adjustments(other.adjusted, other.fee_delta)
 
     @property
     def billed(self) -> int:
+        """The fees as billed (before any adjustment); arrears are not billed again."""
+        return self.fees + self.fee_delta
+
+    @property
+    def opening(self) -> int:
+        """The arrears the bills brought in, as billed."""
+        return self.arrears + self.adjusted - self.fee_delta
+
+    @property
+    def due(self) -> int:
+        """What the bills ask now: fees + arrears."""
         return self.fees + self.arrears
 
     @property
+    def collected(self) -> int:
+        """Paid towards what the bills ask: Σ min(paid, fee + arrears)."""
+        return self.due - self.outstanding
+
+    @property
+    def overpaid(self) -> int:
+        return self.paid - self.collected
+
+    @property
+    def closing(self) -> int:
+        return self.outstanding
+
+    @property
     def rate_amount(self) -> float | None:
-        return rate(self.collected, self.billed)
+        return rate(self.collected, self.due)
 
     @property
     def rate_count(self) -> float | None:
         return rate(self.paid_bills, self.bills)
+
+
+def adjustment_sums(
+    actor: Any, place: Place, first: dt.date, last: dt.date, key: str
+) -> list[tuple[Any, int, int]]:
+    """(key, Σ amount, Σ fee lowered) of the approved adjustments of bills of [first, last] in
+    the actor's area, per ``key`` (a path from the adjustment: ``month``, ``unit__uc_id``…)."""
+    from django.db.models import F
+    from django.db.models.functions import Coalesce
+
+    from suthra.billing.models import Adjustment, AdjustmentStatus
+
+    qs = scope.scoped(actor, Adjustment.objects.all(), "unit__uc").filter(
+        status=AdjustmentStatus.APPROVED,
+        month__gte=first,
+        month__lte=last,
+        **place.filter_kwargs("unit__uc"),
+    )
+    rows = (
+        qs.values(key)
+        .annotate(a=Sum("amount"), d=Sum(Coalesce(F("fee_before"), F("new_fee")) - F("new_fee")))
+        .order_by()
+    )
+    return [(row[key], row["a"] or 0, row["d"] or 0) for row in rows]
 
 
 def monthly_stats(actor: Any, place: Place) -> QuerySet[MonthlyStat]:
@@ -86,6 +152,29 @@ def latest_month(actor: Any, place: Place) -> dt.date | None:
     the default before the calendar reaches it (suthra/core/months.py)."""
     stats = monthly_stats(actor, place).filter(month__lte=current_month())
     return stats.aggregate(m=Max("month"))["m"]
+
+
+def future_months(
+    actor: Any, place: Place, rows: Iterable[Mapping[str, Any]] | None = None
+) -> list[dt.date]:
+    """The months after the current one whose bills were imported early, in the actor's area:
+    offered explicitly, marked "not yet due" (suthra/core/months.py). ``rows``: ``month_rows``
+    when the caller already has them (no query)."""
+    now = current_month()
+    if rows is not None:
+        return sorted({row["month"] for row in rows if row["month"] > now})
+    months = monthly_stats(actor, place).filter(month__gt=now).values_list("month", flat=True)
+    return sorted(set(months.order_by()))
+
+
+def month_choices(months: Iterable[dt.date], base: str) -> list[dict[str, Any]]:
+    """Links to the future months for a page (``base``: its query string without the month
+    fields, ending in ``&`` or ``?``), each labelled "<month> (not yet due)"."""
+    out = []
+    for m in months:
+        label = _("%(month)s (not yet due)") % {"month": date_format(m, "F Y")}
+        out.append({"month": m, "label": label, "value": f"{m:%Y-%m}", "base": base})
+    return out
 
 
 @dataclass
@@ -193,6 +282,8 @@ def dashboard(
             if row["aging"] != Aging.NONE:
                 aging[row["aging"]]["bills"] += row["t_bills"] or 0
                 aging[row["aging"]]["arrears"] += row["t_arrears"] or 0
+    for month, amount, fee_delta in adjustment_sums(actor, place, first, last, "month"):
+        by_month.setdefault(month, Totals()).add_adjustments(amount, fee_delta)
     cur = by_month.get(period.month, Totals())
     prev = by_month.get(period.previous, Totals())
     trend = [(m, by_month.get(m, Totals())) for m in period.months]
@@ -207,6 +298,11 @@ def dashboard(
         stats.filter(month=period.month).values(group, label).annotate(**SUMS).order_by(label)
     ):
         breakdown.setdefault(row[group], (row[label], Totals()))[1].add(row)
+    for key, amount, fee_delta in adjustment_sums(
+        actor, place, period.month, period.month, f"unit__{group}"
+    ):
+        if key in breakdown:
+            breakdown[key][1].add_adjustments(amount, fee_delta)
 
     # 3. Units, tickets and visits.
     units = (
@@ -225,8 +321,10 @@ def dashboard(
         Kpi("units_active", _("Active units"), units["active"] or 0),
         Kpi("units_inactive", _("Inactive units"), units["inactive"] or 0),
         Kpi("bills", _("Bills this month"), cur.bills, prev.bills),
+        Kpi("opening", _("Opening balance"), cur.opening, prev.opening, "money", False),
         Kpi("billed", _("Amount billed"), cur.billed, prev.billed, "money"),
         Kpi("collected", _("Amount collected"), cur.collected, prev.collected, "money", True),
+        Kpi("adjusted", _("Adjusted"), cur.adjusted, prev.adjusted, "money"),
         Kpi(
             "rate_amount",
             _("Collection rate (amount)"),
@@ -327,5 +425,7 @@ __all__ = [
     "latest_month",
     "latest_of",
     "month_rows",
+    "future_months",
+    "month_choices",
     "month_add",
 ]

@@ -19,6 +19,7 @@ from suthra.accounts.models import Role
 from suthra.core import exports
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
+from suthra.core.months import is_future_month
 from suthra.core.validators import choice_param
 from suthra.reports import lists, selectors, services
 from suthra.reports.filters import period_param, place_param, query_string, this_month
@@ -54,6 +55,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "activity": selectors.activity(actor, limit=8),
             "imports": selectors.recent_imports(actor),
             "qs_without_place": query_string(request, city=None, uc=None),
+            "future_months": selectors.month_choices(
+                selectors.future_months(actor, place, rows),
+                query_string(request, month=None, **{"from": None, "to": None}),
+            ),
+            "not_yet_due": is_future_month(period.month),
         },
     )
 
@@ -90,6 +96,14 @@ def _report_view(slug: str):  # type: ignore[no-untyped-def]
                 "ucs": scope.visible_ucs(request.user),
                 "business_types": _business_types() if "business_type" in spec.controls else [],
                 "group": result.extra.get("group"),
+                "future_months": selectors.month_choices(
+                    selectors.future_months(request.user, result.place)
+                    if result.place is not None
+                    else [],
+                    query_string(request, month=None, **{"from": None, "to": None}),
+                ),
+                "not_yet_due": result.period is not None
+                and is_future_month(max(result.period.end, result.period.month)),
             },
         )
 

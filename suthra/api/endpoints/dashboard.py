@@ -8,6 +8,7 @@ from django.http import HttpRequest, QueryDict
 from ninja import Field, Query, Router, Schema
 
 from suthra.accounts import scope
+from suthra.api.auth import require_role
 from suthra.api.schemas import responses
 from suthra.reports import selectors
 from suthra.reports.filters import period_param, place_param, this_month
@@ -28,10 +29,15 @@ class KpiOut(Schema):
 
 
 class TotalsOut(Schema):
+    """One month's ledger: opening + billed − collected − adjusted = outstanding (closing)."""
+
     bills: int
-    billed: int
-    collected: int
-    outstanding: int
+    opening: int = Field(description="arrears the bills brought in, as billed")
+    billed: int = Field(description="the fees as billed (arrears are not billed again)")
+    collected: int = Field(description="paid towards what the bills ask")
+    adjusted: int = Field(description="approved adjustments")
+    outstanding: int = Field(description="what the bills leave owed (closing balance)")
+    overpaid: int = Field(description="paid beyond what the bills ask (not in the identity)")
     arrears: int
     paid_bills: int
     rate_amount: float | None
@@ -75,9 +81,12 @@ class DashboardParams(Schema):
 def _totals(t: Any) -> dict[str, Any]:
     return {
         "bills": t.bills,
+        "opening": t.opening,
         "billed": t.billed,
         "collected": t.collected,
+        "adjusted": t.adjusted,
         "outstanding": t.outstanding,
+        "overpaid": t.overpaid,
         "arrears": t.arrears,
         "paid_bills": t.paid_bills,
         "rate_amount": t.rate_amount,
@@ -129,4 +138,101 @@ def dashboard(request: HttpRequest, params: Query[DashboardParams]) -> dict[str,
             {"bucket": str(label), "bills": bills, "arrears": arrears}
             for label, bills, arrears in data["aging"]
         ],
+    }
+
+
+class LedgerOut(Schema):
+    """A range's ledger: opening + billed − collected − adjusted = closing (docs/REPORTS.md)."""
+
+    units: int
+    bills: int
+    opening: int = Field(description="what each unit's first bill in the range brought in")
+    billed: int = Field(description="the fees of the range's bills, as billed")
+    collected: int = Field(description="paid towards what the bills ask")
+    adjusted: int = Field(description="approved adjustments of the range's bills")
+    closing: int = Field(description="what each unit's last bill in the range leaves owed")
+    overpaid: int = Field(description="paid beyond what the bills ask (not in the identity)")
+    paid_bills: int
+    rate_amount: float | None
+    rate_count: float | None
+
+
+class LedgerRowOut(LedgerOut):
+    key: str = Field(description="the group's id (city, UC, business type), month or code")
+    name: str
+
+
+class CollectionOut(Schema):
+    place: str
+    first: str
+    last: str
+    group: str
+    rows: list[LedgerRowOut]
+    total: LedgerOut
+
+
+class CollectionParams(Schema):
+    from_: str | None = Field(None, alias="from", pattern=MONTH, description="First month")
+    to: str | None = Field(None, pattern=MONTH, description="Last month")
+    group: str | None = Field(
+        None, description="city, uc, month, status, business_type or category (default city)"
+    )
+    city: int | None = Field(None, ge=1, le=32767)
+    uc: int | None = Field(None, ge=1, le=32767)
+    status: int | None = Field(None, ge=0, le=2, description="status of each unit's last bill")
+    category: int | None = Field(None, ge=1, le=3)
+    business_type: int | None = Field(None, ge=1, le=32767)
+
+
+def _ledger(led: Any) -> dict[str, Any]:
+    return {
+        name: getattr(led, name)
+        for name in (
+            "units",
+            "bills",
+            "opening",
+            "billed",
+            "collected",
+            "adjusted",
+            "closing",
+            "overpaid",
+            "paid_bills",
+            "rate_amount",
+            "rate_count",
+        )
+    }
+
+
+@router.get(
+    "/reports/collection",
+    response=responses(CollectionOut),
+    operation_id="report_collection",
+)
+def report_collection(request: HttpRequest, params: Query[CollectionParams]) -> dict[str, Any]:
+    """The collection report's ledger (SUPERVISOR and up): the same figures as the page and its
+    CSV / XLSX / PDF, per group and in total."""
+    from suthra.reports.reports import collection_group_names, collection_ledger
+
+    require_role(request, "SUPERVISOR")
+    actor = request.user
+    query = QueryDict(mutable=True)
+    for name, value in params.dict(by_alias=True).items():
+        if value is not None:
+            query[name] = str(value)
+    place, period, group, _status, _cat, _bt, led = collection_ledger(actor, query)
+    names = collection_group_names(group, [row.key for row in led.rows])
+    return {
+        "place": place.label,
+        "first": f"{period.start:%Y-%m}",
+        "last": f"{period.end:%Y-%m}",
+        "group": group,
+        "rows": [
+            {
+                "key": f"{row.key:%Y-%m}" if group == "month" else str(row.key),
+                "name": str(names.get(row.key, row.key)),
+                **_ledger(row.ledger),
+            }
+            for row in led.rows
+        ],
+        "total": _ledger(led.total),
     }

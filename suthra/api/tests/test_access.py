@@ -61,6 +61,7 @@ ENDPOINTS = [
     Endpoint("visits_detail", "AGENT", lambda r: f"/visits/{r.visits['a'].pk}", "detail"),
     Endpoint("worklist", "AGENT", lambda r: "/worklist", "list", expect=lambda r: r.units["a"].pk),
     Endpoint("dashboard", "AGENT", lambda r: "/dashboard", "plain"),
+    Endpoint("report_collection", "SUPERVISOR", lambda r: "/reports/collection", "plain"),
     Endpoint("notifications_list", "AGENT", lambda r: "/notifications", "plain"),
     Endpoint("imports_list", "MANAGER", lambda r: "/imports", "plain"),
     # The batch is the all-cities manager's: out of scope for the Multan manager.

@@ -60,3 +60,35 @@ def test_without_summaries_the_bills_decide_and_the_future_month_is_skipped(worl
     make_bill(unit, JAN, fee=300)
     with time_machine.travel(ON_2_DEC, tick=False):
         assert latest_bill_month(uc_ids=[world.uc_b.pk]) == DEC
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["reports:dashboard", "reports:collection"])
+def test_the_future_month_is_offered_explicitly_marked_not_yet_due(world, login, page):
+    from django.utils import translation
+
+    with time_machine.travel(ON_2_DEC, tick=False):
+        bills_for_dec_and_jan(world)
+        client = login(world.head)
+        r = client.get(reverse(page), {"city": world.lahore.id})
+        assert r.status_code == 200
+        assert [f["month"] for f in r.context["future_months"]] == [JAN]
+        assert r.context["future_months"][0]["label"] == "January 2027 (not yet due)"
+        text = r.content.decode()
+        assert 'data-month="2027-01"' in text and "(not yet due)" in text
+        assert "data-not-yet-due" not in text  # December is shown, and it is due
+        link = r.context["future_months"][0]
+        assert link["base"].startswith(f"?city={world.lahore.id}")
+        # Asked for explicitly, January is shown with the warning.
+        r = client.get(reverse(page), {"month": "2027-01", "from": "2027-01", "to": "2027-01"})
+        assert "data-not-yet-due" in r.content.decode()
+        # Out of the area, nothing is offered: the Multan supervisor has no January bills.
+        if page == "reports:collection":
+            other = login(world.supervisor_multan).get(reverse(page))
+            assert other.context["future_months"] == []
+        with translation.override("ur"):
+            label = selectors.month_choices([JAN], "?")[0]["label"]
+        assert "not yet due" not in label
+    with time_machine.travel(NEW_YEAR_PKT, tick=False):
+        r = login(world.head).get(reverse(page))
+        assert r.context["future_months"] == [] and "data-not-yet-due" not in r.content.decode()

@@ -29,7 +29,7 @@ def data(world):
     c1 = make_unit(world.uc_c, consumer_name="Multan Trader")
     make_bill(a1, OCT, fee=300, paid=300)
     make_bill(a1, NOV, fee=300, arrears=0, paid=300)
-    make_bill(a2, OCT, fee=300)
+    make_bill(a2, OCT, fee=300, arrears=1700)  # leaves 2000, November's arrears
     make_bill(a2, NOV, fee=300, arrears=2000)  # 6.7 months owed → 6–12
     make_bill(b1, NOV, fee=1000, arrears=500, paid=500)
     make_bill(c1, NOV, fee=5000, arrears=60000)  # 12 months → 6–12 inclusive
@@ -47,11 +47,16 @@ def test_collection_by_city_totals(data, login):
     r = get(client, "collection", **{"from": "2025-10", "to": "2025-11", "group": "city"})
     assert r.status_code == 200
     rows = {row[0]: row for row in r.context["result"].tables[0].rows}
-    # Lahore: bills a1×2, a2×2, b1 → billed 300+300+300+2300+1500, collected 300+300+500.
-    assert rows["Lahore"][1:4] == [5, 4700, 1100]
-    assert rows["Multan"][1:4] == [1, 65000, 0]
+    # Columns: units, bills, opening, billed, collected, adjusted, closing, overpaid.
+    # Lahore: a1, a2, b1 bring in 0 + 1700 + 500; fees 300×4 + 1000 (arrears are not billed
+    # again); collected 300 + 300 + 500; their last bills leave 0 + 2300 + 1000.
+    assert rows["Lahore"][1:9] == [3, 5, 2200, 2200, 1100, 0, 3300, 0]
+    assert rows["Multan"][1:9] == [1, 1, 60000, 5000, 0, 0, 65000, 0]
     footer = r.context["result"].tables[0].footer
-    assert footer[1:4] == [6, 69700, 1100]
+    assert footer[1:9] == [4, 6, 62200, 7200, 1100, 0, 68300, 0]
+    # The outstanding of the range is November's alone (every unit has a November bill).
+    nov = get(login(data.head), "collection", **{"from": "2025-11", "to": "2025-11"})
+    assert nov.context["result"].tables[0].footer[7] == 68300
 
 
 @pytest.mark.django_db
@@ -60,8 +65,11 @@ def test_collection_every_grouping_adds_up(data, login, group):
     r = get(login(data.manager), "collection", group=group, **{"from": "2025-10", "to": "2025-11"})
     assert r.status_code == 200
     table = r.context["result"].tables[0]
-    assert sum(row[1] for row in table.rows) == 6
-    assert table.footer[2] == 69700
+    assert sum(row[2] for row in table.rows) == 6
+    assert table.footer[4] == 7200 and table.footer[7] == 68300
+    for row in [*table.rows, table.footer]:
+        opening, billed, collected, adjusted, closing = row[3:8]
+        assert opening + billed - collected - adjusted == closing, row
 
 
 @pytest.mark.django_db
@@ -228,8 +236,9 @@ def test_staff_performance(data, login):
     assert rows["Supervisor"][5] == 1  # visits decided
     nov = get(login(data.head), "staff", **{"from": "2025-11", "to": "2025-11"})
     rows = {r[0]: r for r in nov.context["result"].tables[0].rows}
-    assert rows["Agent_A"][8:10] == [2600, 300]  # UC A billed / collected in November
-    assert rows["Supervisor"][8] == 2600 + 1500
+    # UC A billed (fees: arrears are not billed again) / collected in November.
+    assert rows["Agent_A"][8:10] == [600, 300]
+    assert rows["Supervisor"][8] == 600 + 1000
 
 
 @pytest.mark.django_db
@@ -239,7 +248,10 @@ def test_report_exports_csv_xlsx_pdf_are_audited(data, login):
     csv = client.get(reverse("reports:collection"), {**base, "format": "csv"})
     assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
     body = b"".join(csv.streaming_content).decode("utf-8-sig")
-    assert body.splitlines()[0].startswith("Union council,Bills,Billed")
+    assert body.splitlines()[0].startswith(
+        "Union council,Units,Bills,Opening balance (Rs),Billed (Rs),Collected (Rs),Adjusted (Rs),"
+        "Closing balance (Rs)"
+    )
     assert "UC-Ravi" in body
     xlsx = client.get(reverse("reports:collection"), {**base, "format": "xlsx"})
     ws = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
