@@ -30,6 +30,9 @@ SHELL_STATIC = [
     "js/offline-queue.js",
     "js/pwa.js",
     "pwa/icon-192.png",
+    # Urdu names and the language switch appear on every page, online and offline.
+    "fonts/urdu.css",
+    "fonts/noto-naskh-arabic/noto-naskh-arabic-arabic-400-normal.woff2",
 ]
 SW_SOURCE = "js/pwa-sw.js"
 

@@ -14,10 +14,18 @@ def test_pages_follow_the_language_saved_on_the_profile(world, login):
 
 
 @pytest.mark.django_db
-def test_english_pages_do_not_load_the_urdu_font(world, login):
+def test_english_pages_can_show_urdu_letters_and_need_no_emoji_font(world, login, client):
+    """Urdu names and the language switch showed as boxes on English pages (issue 19): the
+    font face is declared everywhere (downloaded only when Urdu letters appear), preloaded
+    only on Urdu pages, and the icons are drawn, not emoji."""
     html = login(world.agent_a).get("/").content.decode()
     assert '<html lang="en" dir="ltr">' in html
-    assert "fonts/urdu.css" not in html
+    assert "fonts/urdu.css" in html and 'rel="preload" as="font"' not in html
+    assert "🌐" not in html and "⏳" not in html and '<svg class="icon"' in html
+    offline = client.get("/offline/").content.decode()
+    assert "fonts/urdu.css" in offline and "🌐" not in offline
+    worker = client.get("/sw.js").content.decode()
+    assert "fonts/urdu.css" in worker and "noto-naskh-arabic-arabic-400-normal.woff2" in worker
 
 
 @pytest.mark.django_db
