@@ -342,7 +342,10 @@ def test_request_from_the_unit_page_then_approve_in_the_queue(world, bill, unit,
     manager = login(world.manager)
     queue = manager.get(reverse("billing:adjustments")).content.decode()
     assert f'data-adjustment="{adj.pk}"' in queue
-    assert "Save decision" in manager.get(reverse("billing:adjustment", args=[adj.pk])).content.decode()
+    assert (
+        "Save decision"
+        in manager.get(reverse("billing:adjustment", args=[adj.pk])).content.decode()
+    )
     response = manager.post(
         reverse("billing:adjustment_decide", args=[adj.pk]),
         {"decision": "approve", "reason": "seen the shop"},
@@ -429,9 +432,12 @@ def test_proof_photo_or_pdf(world, bill, login, name, data, ok, suffix):
     assert proof.status_code == 200
     body = b"".join(proof.streaming_content)
     assert body.startswith(b"%PDF-") if suffix == ".pdf" else body.startswith(b"\xff\xd8")
-    assert login(world.manager_multan).get(
-        reverse("billing:adjustment_proof", args=[adj.pk])
-    ).status_code == 404
+    assert (
+        login(world.manager_multan)
+        .get(reverse("billing:adjustment_proof", args=[adj.pk]))
+        .status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db
