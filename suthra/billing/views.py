@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -569,7 +569,7 @@ def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.SUPERVISOR)
 @require_GET
-def adjustment_proof(request: HttpRequest, pk: int) -> FileResponse:
+def adjustment_proof(request: HttpRequest, pk: int) -> HttpResponse:
     """The request's proof (photo or PDF), only for users whose area includes the unit."""
     adjustment = _adjustment_or_404(request, pk)
-    return photos.document_response(adjustment.proof_key)
+    return cast(HttpResponse, photos.document_response(adjustment.proof_key))
