@@ -16,6 +16,10 @@ def _bill(world):
     return {"psid": make_bill(make_unit(world.uc_a), NOV).psid}
 
 
+def _bill_with_arrears(world):
+    return {"psid": make_bill(make_unit(world.uc_a), NOV, fee=300, arrears=600).psid}
+
+
 def _exception(world):
     bill = make_bill(make_unit(world.uc_a), NOV)
     batch = ImportBatch.objects.create(kind=ImportBatch.Kind.PAYMENTS, created_by=world.manager)
@@ -93,11 +97,12 @@ CASES = [
     Case(
         "billing:adjustment_new",
         "SUPERVISOR",
-        obj=_bill,
+        obj=_bill_with_arrears,
         method="post",
         data={"kind": "1", "new_fee": "300", "new_arrears": "0", "reason": "5", "note": "ok"},
         ok=(302, 400),
-        note="a waiver of a bill with nothing to waive is refused (400); see test_adjustments",
+        note="the first allowed user's request is made (302); the next is refused (400): "
+        "one request per bill waits at a time",
     ),
     Case("billing:adjustment_unit", "SUPERVISOR", obj=_unit, ok=(302,)),
     Case(

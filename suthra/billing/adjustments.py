@@ -117,7 +117,7 @@ def corrected_figures(
     return result
 
 
-def _bill_refusal(bill: Bill) -> str | None:
+def bill_refusal(bill: Bill) -> str | None:
     """Why this bill cannot be adjusted now (a newer bill exists, or its month is archived)."""
     if ArchivedMonth.objects.filter(month=bill.month, state=ArchivedMonth.State.ARCHIVED).exists():
         return _("This bill's month is archived: restore it first.")
@@ -193,7 +193,7 @@ def adjustment_request(
         )
         if bill is None:
             raise AdjustmentError(_("No such bill in your area."))
-        refusal = _bill_refusal(bill)
+        refusal = bill_refusal(bill)
         if refusal:
             raise AdjustmentError(refusal)
         pending = (
@@ -298,7 +298,7 @@ def adjustment_approve(
         )
         if bill is None:
             raise AdjustmentError(_("The bill is no longer in the bills table (archived?)."))
-        refusal = _bill_refusal(bill)
+        refusal = bill_refusal(bill)
         if refusal:
             raise AdjustmentError(refusal)
         if bill.paid_amount > locked.new_fee + locked.new_arrears:

@@ -401,7 +401,12 @@ def _ticket_prefill(request: HttpRequest, unit_id: int) -> tuple[int | None, dic
         "n": ticket.pk,
         "text": ticket.description,
     }
-    return ticket.pk, {"note": note[:2000], "reason": AdjustmentReason.OTHER}
+    # A wrong bill is most often a wrong fee (business type or size).
+    return ticket.pk, {
+        "note": note[:2000],
+        "reason": AdjustmentReason.OTHER,
+        "kind": AdjustmentKind.FEE_CORRECTION,
+    }
 
 
 @role_required(Role.SUPERVISOR)
@@ -434,7 +439,7 @@ def adjustment_new(request: HttpRequest, psid: int) -> HttpResponse:
     }
     form = AdjustmentForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
-    refusal = adjustments._bill_refusal(bill)
+    refusal = adjustments.bill_refusal(bill)
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -532,7 +537,7 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "head_only": head_only,
             "current_amount": current_amount,
             "head_above": adjustments.head_above(),
-            "refusal": adjustments._bill_refusal(bill) if bill is not None and pending else None,
+            "refusal": adjustments.bill_refusal(bill) if bill is not None and pending else None,
             "proof_pdf": adjustment.proof_key.endswith(".pdf"),
             "form": AdjustmentDecisionForm(),
             "history": AuditEvent.objects.filter(

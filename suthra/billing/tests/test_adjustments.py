@@ -545,3 +545,21 @@ def test_an_inactive_manager_is_not_notified(world, bill):
     gone = make_staff("gone_manager", "MANAGER", is_active=False)
     request(world.supervisor, bill, new_arrears=0)
     assert not titles(gone)
+
+
+@pytest.mark.django_db
+def test_a_refused_request_leaves_no_proof_file_behind(world, bill, login, monkeypatch):
+    from suthra.core import photos
+
+    deleted = []
+    real = photos.photo_delete
+    monkeypatch.setattr(photos, "photo_delete", lambda *keys: (deleted.extend(keys), real(*keys)))
+    client = login(world.supervisor)
+    url = reverse("billing:adjustment_new", args=[bill.psid])
+    response = client.post(
+        url, form_data(new_arrears="900", proof=SimpleUploadedFile("order.pdf", PDF))
+    )
+    assert response.status_code == 400 and "only lowers" in response.content.decode()
+    assert len(deleted) == 1 and deleted[0].endswith(".pdf")
+    assert not photos.photo_storage().exists(deleted[0])
+    assert not Adjustment.objects.exists()
