@@ -140,17 +140,18 @@ def latest_bill(unit_id: int) -> Bill | None:
 
 
 def approvers_for(*, unit: Any, amount: int, exclude: int) -> list[Staff]:
-    """Who may decide a request on ``unit``: active managers of its city or of everything and
-    head office; above the threshold head office only. Never the requester."""
+    """Who is asked to decide a request on ``unit``: the active managers of its city or of
+    everything; above the threshold (or when there is no such manager) head office. Never the
+    requester. (Head office may decide any request; it is only not notified of every one.)"""
     people = Staff.objects.filter(is_active=True).exclude(pk=exclude)
+    heads = people.filter(role=Role.HEAD)
     if needs_head(amount):
-        people = people.filter(role=Role.HEAD)
-    else:
-        people = people.filter(
-            Q(role=Role.HEAD)
-            | (Q(role=Role.MANAGER) & (Q(cities=unit.uc.city_id) | Q(cities__isnull=True)))
-        )
-    return list(people.distinct().order_by("id"))
+        return list(heads.order_by("id"))
+    managers = people.filter(
+        Q(role=Role.MANAGER) & (Q(cities=unit.uc.city_id) | Q(cities__isnull=True))
+    )
+    found = list(managers.distinct().order_by("id"))
+    return found or list(heads.order_by("id"))
 
 
 def _url(adjustment: Adjustment) -> str:

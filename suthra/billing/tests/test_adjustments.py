@@ -563,3 +563,14 @@ def test_a_refused_request_leaves_no_proof_file_behind(world, bill, login, monke
     assert len(deleted) == 1 and deleted[0].endswith(".pdf")
     assert not photos.photo_storage().exists(deleted[0])
     assert not Adjustment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_who_is_asked_to_decide(world, bill, unit):
+    adj = request(world.supervisor, bill, new_arrears=0)
+    assert any(f"#{adj.pk}" in t for t in titles(world.manager))
+    assert not titles(world.head)  # below the threshold: the city's managers
+    # A request by the only manager in scope goes to head office.
+    other = make_bill(make_unit(world.uc_a), NOV, fee=300, arrears=300)
+    second = request(world.manager, other, new_arrears=0)
+    assert any(f"#{second.pk}" in t for t in titles(world.head))
