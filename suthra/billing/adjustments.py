@@ -38,7 +38,7 @@ from suthra.billing.models import (
     ArchivedMonth,
     Bill,
 )
-from suthra.billing.services import BillingError
+from suthra.billing.services import BillingError, seen_token
 from suthra.core.audit import audit_record
 from suthra.notifications.services import notify
 from suthra.stats.services import stats_refresh
@@ -280,11 +280,17 @@ def _lock(adjustment: Adjustment) -> Adjustment:
 
 
 def adjustment_approve(
-    *, actor: Any, adjustment: Adjustment, reason: str, ip: str | None = None
+    *,
+    actor: Any,
+    adjustment: Adjustment,
+    reason: str,
+    seen: str | None = None,
+    ip: str | None = None,
 ) -> Adjustment:
     """Apply a requested correction to its bill (MANAGER+, in scope, not the requester; above
     the threshold HEAD only). Refused when the unit has a newer bill by now or the month is
-    archived; nothing is written then."""
+    archived, or — with ``seen`` (``services.seen_token`` of the bill as the approver saw it) —
+    when the bill changed since; nothing is written then."""
     reason = (reason or "").strip()
     _decidable(actor, adjustment)
     if not reason:
@@ -302,6 +308,10 @@ def adjustment_approve(
         refusal = bill_refusal(bill)
         if refusal:
             raise AdjustmentError(refusal)
+        if seen is not None and seen != seen_token(bill):
+            raise AdjustmentError(
+                _("The bill changed since you opened this page: check the figures again.")
+            )
         if bill.paid_amount > locked.new_fee + locked.new_arrears:
             raise AdjustmentError(
                 _("The bill has been paid Rs %(paid)s since: the corrected amount is too low.")
@@ -417,11 +427,20 @@ def adjustment_reject(
 
 
 def adjustment_decide(
-    *, actor: Any, adjustment: Adjustment, approve: bool, reason: str, ip: str | None = None
+    *,
+    actor: Any,
+    adjustment: Adjustment,
+    approve: bool,
+    reason: str,
+    seen: str | None = None,
+    ip: str | None = None,
 ) -> Adjustment:
-    """``adjustment_approve`` or ``adjustment_reject`` (the shape ``core.decisions`` calls)."""
-    decide = adjustment_approve if approve else adjustment_reject
-    return decide(actor=actor, adjustment=adjustment, reason=reason, ip=ip)
+    """``adjustment_approve`` or ``adjustment_reject``."""
+    if approve:
+        return adjustment_approve(
+            actor=actor, adjustment=adjustment, reason=reason, seen=seen, ip=ip
+        )
+    return adjustment_reject(actor=actor, adjustment=adjustment, reason=reason, ip=ip)
 
 
 # --- reads --------------------------------------------------------------------------------------

@@ -187,6 +187,8 @@ class AdjustmentForm(forms.Form):
 
 
 class AdjustmentDecisionForm(forms.Form):
+    # The bill as the approver saw it (``services.seen_token``): a changed bill is not approved.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
     )

@@ -539,7 +539,9 @@ def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "head_above": adjustments.head_above(),
             "refusal": adjustments.bill_refusal(bill) if bill is not None and pending else None,
             "proof_pdf": adjustment.proof_key.endswith(".pdf"),
-            "form": AdjustmentDecisionForm(),
+            "form": AdjustmentDecisionForm(
+                initial={"seen": services.seen_token(bill) if bill is not None else ""}
+            ),
             "history": AuditEvent.objects.filter(
                 object_type="adjustment", object_id=str(adjustment.pk)
             )
@@ -563,6 +565,7 @@ def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
             adjustment=adjustment,
             approve=form.cleaned_data["decision"] == "approve",
             reason=form.cleaned_data["reason"],
+            seen=form.cleaned_data.get("seen") or None,
             ip=client_ip(request),
         )
     except services.BillingError as exc:

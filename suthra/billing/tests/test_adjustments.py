@@ -2,7 +2,9 @@
 checks, the payment exceptions, the ticket link, the report and its exports."""
 
 import datetime as dt
+import html
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -574,3 +576,31 @@ def test_who_is_asked_to_decide(world, bill, unit):
     other = make_bill(make_unit(world.uc_a), NOV, fee=300, arrears=300)
     second = request(world.manager, other, new_arrears=0)
     assert any(f"#{second.pk}" in t for t in titles(world.head))
+
+
+@pytest.mark.django_db
+def test_a_bill_changed_after_the_approver_looked_is_not_approved(world, bill, login):
+    adj = request(world.supervisor, bill, new_arrears=0)
+    client = login(world.manager)
+    page = client.get(reverse("billing:adjustment", args=[adj.pk])).content.decode()
+    seen = re.search(r'name="seen" value="([^"]*)"', page).group(1)
+    seen = html.unescape(seen)
+    Bill.objects.filter(pk=bill.pk).update(paid_amount=100, paid_on=NOV, channel=1)
+    response = client.post(
+        reverse("billing:adjustment_decide", args=[adj.pk]),
+        {"decision": "approve", "reason": "ok", "seen": seen},
+        follow=True,
+    )
+    assert "changed since you opened" in response.content.decode()
+    adj.refresh_from_db()
+    bill.refresh_from_db()
+    assert adj.status == AdjustmentStatus.REQUESTED and bill.arrears == 600
+    # Looking again and approving works.
+    page = client.get(reverse("billing:adjustment", args=[adj.pk])).content.decode()
+    seen = html.unescape(re.search(r'name="seen" value="([^"]*)"', page).group(1))
+    client.post(
+        reverse("billing:adjustment_decide", args=[adj.pk]),
+        {"decision": "approve", "reason": "ok", "seen": seen},
+    )
+    adj.refresh_from_db()
+    assert adj.status == AdjustmentStatus.APPROVED
