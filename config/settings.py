@@ -247,6 +247,10 @@ TICKET_SLA_HOURS = {
     "WRONG_BILL": env_int("TICKET_SLA_HOURS_WRONG_BILL", 72, minimum=1),
     "NAME_MOBILE_CHANGE": env_int("TICKET_SLA_HOURS_NAME_MOBILE_CHANGE", 120, minimum=1),
 }
+# Adjustments (docs/BILLING.md): a correction that moves the amount owed by more than this many
+# rupees is approved by head office only; a proof PDF may be at most this many bytes.
+ADJUSTMENT_HEAD_ABOVE = env_int("ADJUSTMENT_HEAD_ABOVE", 10_000, minimum=0)
+PROOF_PDF_MAX_BYTES = env_int("PROOF_PDF_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 VISIT_MAX_DISTANCE_M = env_int("VISIT_MAX_DISTANCE_M", 100, minimum=1)
 VISIT_MAX_ACCURACY_M = env_int("VISIT_MAX_ACCURACY_M", 50, minimum=1)
 VISIT_PHOTO_MAX_SKEW_MINUTES = env_int("VISIT_PHOTO_MAX_SKEW_MINUTES", 30, minimum=1)

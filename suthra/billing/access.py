@@ -1,6 +1,6 @@
 import datetime as dt
 
-from suthra.billing.models import PaymentException
+from suthra.billing.models import Adjustment, AdjustmentKind, AdjustmentReason, PaymentException
 from suthra.core.access import Case
 from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
@@ -14,6 +14,10 @@ def _unit(world):
 
 def _bill(world):
     return {"psid": make_bill(make_unit(world.uc_a), NOV).psid}
+
+
+def _bill_with_arrears(world):
+    return {"psid": make_bill(make_unit(world.uc_a), NOV, fee=300, arrears=600).psid}
 
 
 def _exception(world):
@@ -30,6 +34,38 @@ def _exception(world):
     )
     return {"pk": exc.pk}
 
+
+def _adjustment(world, **extra):
+    # Requested by the Lahore supervisor: every in-scope manager and head may decide it.
+    bill = make_bill(make_unit(world.uc_a), NOV, fee=300, arrears=600)
+    adjustment = Adjustment.objects.create(
+        bill_id=bill.psid,
+        unit_id=bill.unit_id,
+        month=bill.month,
+        kind=AdjustmentKind.WAIVER,
+        reason=AdjustmentReason.HARDSHIP,
+        note="hardship",
+        amount=600,
+        new_fee=300,
+        new_arrears=0,
+        requested_by=world.supervisor,
+        **extra,
+    )
+    return {"pk": adjustment.pk}
+
+
+def _adjustment_with_proof(world):
+    from django.core.files.base import ContentFile
+
+    from suthra.core.photos import photo_storage
+
+    key = photo_storage().save(
+        "adjustments/2025/11/" + "c" * 32 + ".pdf", ContentFile(b"%PDF-1.4\n%%EOF\n")
+    )
+    return _adjustment(world, proof_key=key)
+
+
+DECIDED = "a decision form always answers with a redirect (the message says what happened)"
 
 CASES = [
     Case("billing:bills", "AGENT"),
@@ -49,5 +85,33 @@ CASES = [
         method="post",
         data={"resolution": "checked with bank"},
         ok=(302,),
+    ),
+    # Adjustments (maker–checker): supervisors request, managers (never the requester) decide.
+    Case("billing:adjustments", "SUPERVISOR"),
+    Case("billing:adjustments", "SUPERVISOR", data={"queue": "all"}, note="the area's"),
+    Case("billing:adjustment", "SUPERVISOR", obj=_adjustment),
+    Case("billing:adjustment_proof", "SUPERVISOR", obj=_adjustment_with_proof),
+    Case("billing:adjustment_new", "SUPERVISOR", obj=_bill),
+    # An empty POST is a form error (400) for allowed users; 404 out of scope.
+    Case("billing:adjustment_new", "SUPERVISOR", obj=_bill, method="post", ok=(400,)),
+    Case(
+        "billing:adjustment_new",
+        "SUPERVISOR",
+        obj=_bill_with_arrears,
+        method="post",
+        data={"kind": "1", "new_fee": "300", "new_arrears": "0", "reason": "5", "note": "ok"},
+        ok=(302, 400),
+        note="the first allowed user's request is made (302); the next is refused (400): "
+        "one request per bill waits at a time",
+    ),
+    Case("billing:adjustment_unit", "SUPERVISOR", obj=_unit, ok=(302,)),
+    Case(
+        "billing:adjustment_decide",
+        "MANAGER",
+        obj=_adjustment,
+        method="post",
+        data={"decision": "reject", "reason": "no proof"},
+        ok=(302,),
+        note=DECIDED,
     ),
 ]

@@ -169,3 +169,52 @@ class BulkForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(max_length=255, label=_("What was done"))
+
+
+class AdjustmentForm(forms.Form):
+    """Request an adjustment of one bill. Which figures count depends on the kind (services)."""
+
+    kind = forms.TypedChoiceField(
+        label=_("Kind"),
+        coerce=int,
+        choices=[],
+    )
+    new_fee = forms.IntegerField(
+        label=_("Corrected monthly fee (Rs)"), required=False, min_value=0, max_value=32_767
+    )
+    new_arrears = forms.IntegerField(
+        label=_("Corrected arrears (Rs)"), required=False, min_value=0, max_value=100_000_000
+    )
+    reason = forms.TypedChoiceField(label=_("Reason"), coerce=int, choices=[])
+    note = forms.CharField(
+        label=_("Note (required)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    proof = forms.FileField(
+        label=_("Proof: photo or PDF (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from suthra.billing.models import AdjustmentKind, AdjustmentReason
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = AdjustmentKind.choices  # type: ignore[attr-defined]
+        self.fields["reason"].choices = AdjustmentReason.choices  # type: ignore[attr-defined]
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if len(note) < 3:
+            raise forms.ValidationError(_("Write a note: why the bill is wrong."))
+        return note
+
+
+class AdjustmentDecisionForm(forms.Form):
+    # The bill as the approver saw it (``services.seen_token``): a changed bill is not approved.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

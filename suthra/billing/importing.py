@@ -32,6 +32,8 @@ from django.utils.translation import gettext, gettext_noop
 from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
 from suthra.billing.models import (
+    Adjustment,
+    AdjustmentStatus,
     ArchivedMonth,
     Bill,
     BillStatus,
@@ -1004,6 +1006,7 @@ class PaymentImport:
             unit_ids.add(row[1])
         uc_of = _uc_of_units(unit_ids)
         bills = {k: (v[0], uc_of[v[1]], *v[2:]) for k, v in bills.items()}
+        forgiven = _forgiven_psids(sorted(bills))
         apply: list[tuple] = []  # (record, bill row, new status)
         exceptions: list[PaymentException] = []
         unchanged = 0
@@ -1047,7 +1050,10 @@ class PaymentImport:
                 continue
             due = bill[3] + bill[4]
             status = BillStatus.PAID if rec.amount >= due else BillStatus.PARTIAL
-            if rec.amount > due:
+            if rec.psid in forgiven:
+                # Money received is recorded; a waived or written-off bill is checked by hand.
+                exception(rec, Kind.ADJUSTED_BILL, bill, applied=True)
+            elif rec.amount > due:
                 exception(rec, Kind.OVERPAID, bill, applied=True)
             apply.append((rec, bill, int(status)))
         exceptions = _new_exceptions_only(exceptions)
@@ -1101,6 +1107,20 @@ class PaymentImport:
         return {"written": len(apply)}
 
 
+def _forgiven_psids(psids: Sequence[int]) -> set[int]:
+    """The bills among ``psids`` with an approved waiver or write-off (billing.adjustments)."""
+    from suthra.billing.adjustments import FORGIVING_KINDS
+
+    out: set[int] = set()
+    for chunk in _chunks(psids):
+        out.update(
+            Adjustment.objects.filter(
+                bill_id__in=chunk, status=AdjustmentStatus.APPROVED, kind__in=FORGIVING_KINDS
+            ).values_list("bill_id", flat=True)
+        )
+    return out
+
+
 def _uc_of_units(unit_ids: set[int]) -> dict[int, int]:
     qs = SurveyUnit.objects.values_list("id", "uc_id")
     if len(unit_ids) > 20_000:  # one pass over the table beats many IN lists
@@ -1147,6 +1167,7 @@ SELECT k.*,
     (CASE WHEN k.verdict = {APPLY} AND k.amount >= k.due THEN {PAID}
         ELSE {PARTIAL} END)::smallint AS status,
     (CASE WHEN k.verdict IN ({UNKNOWN_PSID}, {ALREADY_PAID}, {BEFORE_BILL_MONTH}) THEN k.verdict
+        WHEN k.verdict = {APPLY} AND k.forgiven THEN {ADJUSTED_BILL}
         WHEN k.verdict = {APPLY} AND k.amount > k.due THEN {OVERPAID} END)::smallint AS exc_kind,
     FALSE AS queued_before
 FROM (
@@ -1159,7 +1180,9 @@ FROM (
         ELSE {APPLY} END)::smallint AS verdict
     FROM (
         SELECT s.*, b.unit_id, u.uc_id, b.month, b.monthly_fee + b.arrears AS due,
-            b.paid_amount AS b_paid, b.paid_on AS b_paid_on
+            b.paid_amount AS b_paid, b.paid_on AS b_paid_on,
+            EXISTS (SELECT 1 FROM billing_adjustment a WHERE a.bill_id = s.psid
+                AND a.status = {APPROVED} AND a.kind IN ({FORGIVING})) AS forgiven
         FROM payment_stage s
         LEFT JOIN billing_bill b ON b.psid = s.psid AND b.psid BETWEEN %(low)s AND %(high)s
         LEFT JOIN units_surveyunit u ON u.id = b.unit_id
@@ -1173,6 +1196,8 @@ def _plan_payments_sql(
 ) -> Plan:
     """``PaymentImport.plan`` on PostgreSQL: COPY into ``payment_stage``, classify in
     ``payment_plan`` (see ``_plan_bills_sql`` for the transaction)."""
+    from suthra.billing.adjustments import FORGIVING_KINDS
+
     errors = list(errors)
     Kind = PaymentException.Kind
     with transaction.atomic():
@@ -1196,6 +1221,8 @@ def _plan_payments_sql(
                 OUTSIDE=OUTSIDE,
                 PAID=int(BillStatus.PAID),
                 PARTIAL=int(BillStatus.PARTIAL),
+                APPROVED=int(AdjustmentStatus.APPROVED),
+                FORGIVING=", ".join(str(int(k)) for k in FORGIVING_KINDS),
                 **{k.name: int(k) for k in Kind},
             ),
             params,

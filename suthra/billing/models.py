@@ -194,6 +194,8 @@ class PaymentException(models.Model):
         ALREADY_PAID = 2, _("Bill already has a payment")
         BEFORE_BILL_MONTH = 3, _("Paid before the bill month")
         OVERPAID = 4, _("Paid more than the amount due")
+        # Applied (money received), but the bill was waived or written off: someone checks.
+        ADJUSTED_BILL = 5, _("Paid on a waived or written-off bill")
 
     batch = models.ForeignKey(
         ImportBatch, on_delete=models.PROTECT, related_name="payment_exceptions"

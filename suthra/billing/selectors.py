@@ -11,6 +11,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from suthra.accounts.scope import get_or_404, scoped, uc_ids
 from suthra.billing.archive import archived_bills
 from suthra.billing.models import (
+    Adjustment,
+    AdjustmentStatus,
     ArchivedMonth,
     Bill,
     BillQuerySet,
@@ -197,13 +199,32 @@ def unit_ledger(*, actor: Any, unit_id: int) -> tuple[SurveyUnit, list[dict[str,
             }
         )
     rows.sort(key=lambda r: r["month"])
+    by_psid = _unit_adjustments(unit.pk)
     balance = 0
     for r in rows:
+        # Adjustment lines: an approved one rewrote the bill's fee/arrears (billing.adjustments),
+        # so the original fee is the charge and the amount it took off is a line of its own.
+        lines = by_psid.get(r["psid"], [])
+        approved = [a for a in lines if a.status == AdjustmentStatus.APPROVED]
+        r["adjustments"] = lines
+        r["adjusted"] = sum(a.amount for a in approved)
+        fee = r["fee"]
+        if approved and fee is not None and approved[0].fee_before is not None:
+            fee = approved[0].fee_before
         # Arrears are last month's balance carried forward: only the fee is a new charge.
-        charge = r["fee"] if r["fee"] is not None else max(0, r["due"] - balance)
-        balance += charge - r["paid"]
+        charge = fee if fee is not None else max(0, r["due"] - balance)
+        balance += charge - r["adjusted"] - r["paid"]
         r["balance"] = balance
+    if rows and not rows[-1]["archived"]:
+        rows[-1]["latest"] = True
     return unit, rows
+
+
+def _unit_adjustments(unit_id: int) -> dict[int, list[Adjustment]]:
+    out: dict[int, list[Adjustment]] = {}
+    for a in Adjustment.objects.filter(unit_id=unit_id).select_related("decided_by").order_by("id"):
+        out.setdefault(a.bill_id, []).append(a)
+    return out
 
 
 def month_bounds(today: dt.date, days: int = 30) -> tuple[dt.date, dt.date]:

@@ -15,3 +15,11 @@ urlpatterns = [
     ),
     path("units/<int:pk>/ledger/", views.ledger, name="ledger"),
 ]
+urlpatterns += [
+    path("adjustments/", views.adjustment_list, name="adjustments"),
+    path("adjustments/<int:pk>/", views.adjustment_detail, name="adjustment"),
+    path("adjustments/<int:pk>/decide/", views.adjustment_decide, name="adjustment_decide"),
+    path("adjustments/<int:pk>/proof/", views.adjustment_proof, name="adjustment_proof"),
+    path("bills/<int:psid>/adjust/", views.adjustment_new, name="adjustment_new"),
+    path("units/<int:pk>/adjust/", views.adjustment_unit, name="adjustment_unit"),
+]

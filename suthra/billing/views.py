@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -18,19 +18,34 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
-from suthra.billing import selectors, services
+from suthra.billing import adjustments, selectors, services
 from suthra.billing.forms import (
+    AdjustmentDecisionForm,
+    AdjustmentForm,
     BillFilterForm,
     BulkForm,
     PaymentFilterForm,
     PaymentForm,
     ResolveForm,
 )
-from suthra.billing.models import Bill, BillStatus, PaymentChannel, bill_status
+from suthra.billing.models import (
+    Adjustment,
+    AdjustmentKind,
+    AdjustmentReason,
+    AdjustmentStatus,
+    Bill,
+    BillStatus,
+    PaymentChannel,
+    bill_status,
+)
+from suthra.core import photos
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
+from suthra.core.models import AuditEvent
 from suthra.core.paging import count_hint, paginate
+from suthra.core.validators import choice_param
 from suthra.imports.parsers import neutralise
+from suthra.units.models import SurveyUnit
 
 SAMPLE = 10
 
@@ -347,3 +362,222 @@ def bulk(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+# --- adjustments (maker–checker) ----------------------------------------------------------------
+
+
+def _adjustment_or_404(request: HttpRequest, pk: int) -> Adjustment:
+    return scope.get_or_404(
+        request.user,
+        Adjustment.objects.select_related(
+            "unit", "unit__uc", "unit__uc__city", "requested_by", "decided_by"
+        ),
+        "unit__uc",
+        pk=pk,
+    )
+
+
+def _ticket_prefill(request: HttpRequest, unit_id: int) -> tuple[int | None, dict[str, Any]]:
+    """``?ticket=N``: an approved "Wrong bill" ticket of this unit prefills the request."""
+    from suthra.tickets.models import Ticket, TicketStatus, TicketType
+
+    raw = request.GET.get("ticket") or request.POST.get("ticket") or ""
+    if not raw.isdigit():
+        return None, {}
+    ticket = (
+        scope.scoped(request.user, Ticket.objects.all(), "unit__uc")
+        .filter(
+            pk=int(raw),
+            unit_id=unit_id,
+            type=TicketType.WRONG_BILL,
+            status=TicketStatus.APPROVED,
+        )
+        .first()
+    )
+    if ticket is None:
+        return None, {}
+    note = _("Ticket #%(n)s (wrong bill): %(text)s") % {
+        "n": ticket.pk,
+        "text": ticket.description,
+    }
+    # A wrong bill is most often a wrong fee (business type or size).
+    return ticket.pk, {
+        "note": note[:2000],
+        "reason": AdjustmentReason.OTHER,
+        "kind": AdjustmentKind.FEE_CORRECTION,
+    }
+
+
+@role_required(Role.SUPERVISOR)
+@require_GET
+def adjustment_unit(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Request adjustment" from the unit page: the request form of the unit's latest bill."""
+    unit = scope.get_or_404(request.user, SurveyUnit.objects.all(), "uc", pk=pk)
+    bill = adjustments.latest_bill(unit.pk)
+    if bill is None:
+        messages.error(request, _("This unit has no bill to adjust."))
+        return redirect("units:detail", pk=unit.pk)
+    url = reverse("billing:adjustment_new", args=[bill.psid])
+    query = request.GET.urlencode()
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@role_required(Role.SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def adjustment_new(request: HttpRequest, psid: int) -> HttpResponse:
+    """Request a waiver, write-off or correction of a bill (its unit's latest), with a note."""
+    bill = scope.get_or_404(
+        request.user, Bill.objects.select_related("unit", "unit__uc"), "unit__uc", psid=psid
+    )
+    ticket_id, prefill = _ticket_prefill(request, bill.unit_id)
+    initial = {
+        "kind": AdjustmentKind.WAIVER,
+        "new_fee": bill.monthly_fee,
+        "new_arrears": bill.arrears,
+        **prefill,
+    }
+    form = AdjustmentForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
+    refusal = adjustments.bill_refusal(bill)
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            proof_key = ""
+            try:
+                if d.get("proof"):
+                    proof_key = photos.document_store(d["proof"], folder="adjustments")
+                adjustment = adjustments.adjustment_request(
+                    actor=request.user,
+                    psid=bill.psid,
+                    kind=d["kind"],
+                    reason=d["reason"],
+                    note=d["note"],
+                    new_fee=d.get("new_fee"),
+                    new_arrears=d.get("new_arrears"),
+                    proof_key=proof_key,
+                    ticket_id=ticket_id,
+                    ip=client_ip(request),
+                )
+            except photos.PhotoError as exc:
+                form.add_error("proof", str(exc))
+            except services.BillingError as exc:
+                if proof_key:
+                    photos.photo_delete(proof_key)
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Adjustment #%(n)s requested: a manager decides it.") % {"n": adjustment.pk},
+                )
+                return redirect("billing:adjustment", pk=adjustment.pk)
+    return render_page(
+        request,
+        "billing/adjustment_new.html",
+        {
+            "bill": bill,
+            "form": form,
+            "refusal": refusal,
+            "ticket_id": ticket_id,
+            "head_above": adjustments.head_above(),
+        },
+        status=status,
+    )
+
+
+@role_required(Role.SUPERVISOR)
+@require_GET
+def adjustment_list(request: HttpRequest) -> HttpResponse:
+    """The approvers' queue (their own requests excluded), the requester's own, the area's."""
+    default = "decide" if request.user.at_least(Role.MANAGER) else "mine"  # type: ignore[union-attr]
+    queue = (
+        choice_param(request.GET.get("queue"), name="queue", allowed=adjustments.QUEUES) or default
+    )
+    qs = adjustments.adjustment_queue(actor=request.user, queue=queue)
+    page = paginate(request, qs, keys=["-id"], default_size=25)
+    return render_page(
+        request,
+        "billing/adjustments.html",
+        {
+            "page": page,
+            "queue": queue,
+            "can_decide": request.user.at_least(Role.MANAGER),  # type: ignore[union-attr]
+            "pending": adjustments.pending_count(request.user),
+            "head_above": adjustments.head_above(),
+        },
+    )
+
+
+@role_required(Role.SUPERVISOR)
+@require_GET
+def adjustment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = _adjustment_or_404(request, pk)
+    bill = Bill.objects.filter(psid=adjustment.bill_id).first()
+    user = request.user
+    pending = adjustment.status == AdjustmentStatus.REQUESTED
+    own = adjustment.requested_by_id == user.pk
+    can_decide = pending and not own and user.at_least(Role.MANAGER)  # type: ignore[union-attr]
+    current_amount = (
+        bill.amount_due - adjustment.new_fee - adjustment.new_arrears
+        if bill is not None and pending
+        else adjustment.amount
+    )
+    head_only = adjustments.needs_head(current_amount)
+    return render_page(
+        request,
+        "billing/adjustment.html",
+        {
+            "adjustment": adjustment,
+            "bill": bill,
+            "pending": pending,
+            "own": own,
+            "can_decide": can_decide,
+            "can_approve": can_decide and (not head_only or user.at_least(Role.HEAD)),  # type: ignore[union-attr]
+            "head_only": head_only,
+            "current_amount": current_amount,
+            "head_above": adjustments.head_above(),
+            "refusal": adjustments.bill_refusal(bill) if bill is not None and pending else None,
+            "proof_pdf": adjustment.proof_key.endswith(".pdf"),
+            "form": AdjustmentDecisionForm(
+                initial={"seen": services.seen_token(bill) if bill is not None else ""}
+            ),
+            "history": AuditEvent.objects.filter(
+                object_type="adjustment", object_id=str(adjustment.pk)
+            )
+            .select_related("actor")
+            .order_by("id"),
+        },
+    )
+
+
+@role_required(Role.MANAGER)
+@require_POST
+def adjustment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    adjustment = _adjustment_or_404(request, pk)
+    form = AdjustmentDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject and give a reason."))
+        return redirect("billing:adjustment", pk=adjustment.pk)
+    try:
+        adjustments.adjustment_decide(
+            actor=request.user,
+            adjustment=adjustment,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+            seen=form.cleaned_data.get("seen") or None,
+            ip=client_ip(request),
+        )
+    except services.BillingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Decision saved."))
+    return redirect("billing:adjustment", pk=adjustment.pk)
+
+
+@role_required(Role.SUPERVISOR)
+@require_GET
+def adjustment_proof(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request's proof (photo or PDF), only for users whose area includes the unit."""
+    adjustment = _adjustment_or_404(request, pk)
+    return cast(HttpResponse, photos.document_response(adjustment.proof_key))

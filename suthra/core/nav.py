@@ -16,6 +16,7 @@ NAV: list[tuple[Any, str, str]] = [
     (_("Bills"), "billing:bills", "AGENT"),
     (_("Payments"), "billing:payments", "SUPERVISOR"),
     (_("Tickets"), "tickets:queue", "AGENT"),
+    (_("Adjustments"), "billing:adjustments", "SUPERVISOR"),
     (_("Visits"), "visits:list", "AGENT"),
     (_("Imports"), "imports:list", "MANAGER"),
     (_("Reports"), "reports:index", "SUPERVISOR"),

@@ -244,10 +244,14 @@ def photo_store(processed: ProcessedPhoto, *, folder: str) -> StoredPhoto:
 
 # What ``photo_store`` returns: ``<folder>/<yyyy>/<mm>/<32 hex>[_t].jpg``, plus the
 # ``_<7 letters>`` a storage appends when a name is taken. Google Drive returns its file id.
-PHOTO_FOLDERS = ("units", "tickets", "visits")
+PHOTO_FOLDERS = ("units", "tickets", "visits", "adjustments")
 _PHOTO_KEY = re.compile(
     "(?:" + "|".join(PHOTO_FOLDERS) + r")/\d{4}/\d{2}/[0-9a-f]{32}(?:_t)?(?:_[A-Za-z0-9]{7})?\.jpg",
     re.ASCII,
+)
+# A proof document (``document_store``): ``adjustments/<yyyy>/<mm>/<32 hex>.pdf``.
+_DOCUMENT_KEY = re.compile(
+    r"adjustments/\d{4}/\d{2}/[0-9a-f]{32}(?:_[A-Za-z0-9]{7})?\.pdf", re.ASCII
 )
 _DRIVE_ID = re.compile(r"[A-Za-z0-9_-]{20,100}", re.ASCII)
 
@@ -316,3 +320,58 @@ def photo_response(key: str) -> FileResponse:
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- Proof documents (a photo or a PDF) ---------------------------------------------------------
+
+PDF_MAGIC = b"%PDF-"
+PROOF_ACCEPT_ATTR = "image/*,application/pdf"
+
+
+def document_key_valid(key: str) -> bool:
+    """Whether ``key`` is a proof PDF ``document_store`` wrote (or a Drive file id)."""
+    if not key:
+        return False
+    if _setting("PHOTO_STORAGE", "local") == "drive" and _DRIVE_ID.fullmatch(key):
+        return True
+    return bool(_DOCUMENT_KEY.fullmatch(key))
+
+
+def document_store(upload: IO[bytes], *, folder: str = "adjustments") -> str:
+    """Store a proof: a photo goes through ``photo_process`` (re-encoded, no metadata); a PDF
+    is checked by its first bytes (``%PDF-``), its end marker and its size, and stored as is.
+    Returns the storage key. Raises ``PhotoError`` with a user message."""
+    max_bytes = _setting("PROOF_PDF_MAX_BYTES", 5 * 1024 * 1024)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    head = upload.read(len(PDF_MAGIC))
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    if head != PDF_MAGIC:
+        return photo_store(photo_process(upload), folder=folder).key
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise PhotoError(f"The PDF is too large (limit {max_bytes // (1024 * 1024)} MB).")
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise PhotoError(f"The PDF is too large (limit {max_bytes // (1024 * 1024)} MB).")
+    if b"%%EOF" not in data[-2048:]:
+        raise PhotoError("This PDF is incomplete or damaged.")
+    stem = f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}"
+    return photo_storage().save(f"{stem}.pdf", ContentFile(data))
+
+
+def document_response(key: str) -> FileResponse:
+    """A stored proof (photo or PDF) as a private response; 404 when there is none.
+    Callers check scope first."""
+    if document_key_valid(key) and key.endswith(".pdf"):
+        try:
+            handle = photo_open(key)
+        except (FileNotFoundError, OSError, ValueError) as exc:
+            raise Http404("Proof missing from storage") from exc
+        response = FileResponse(handle, content_type="application/pdf")
+        response["Cache-Control"] = "private, max-age=3600"
+        response["Content-Disposition"] = 'inline; filename="proof.pdf"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    return photo_response(key)

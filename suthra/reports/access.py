@@ -35,6 +35,9 @@ CASES = [
     Case("reports:defaulters", "SUPERVISOR"),
     Case("reports:consumers", "SUPERVISOR"),
     Case("reports:staff", "SUPERVISOR"),
+    Case("reports:adjustments", "SUPERVISOR"),
+    Case("reports:adjustments", "SUPERVISOR", data={"format": "csv"}, note="CSV download"),
+    Case("reports:adjustments", "SUPERVISOR", data={"format": "xlsx"}, note="XLSX download"),
     # Out-of-scope ?city= / ?uc= filters (404) are tested in reports/tests/test_scope.py.
     Case("reports:export", "AGENT", data={"kind": "units"}),
     Case("reports:export", "AGENT", method="post", data={"kind": "units"}, ok=(302,)),

@@ -188,6 +188,44 @@ def _ticket_columns() -> list[Column]:
     ]
 
 
+def _adjustments(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    from suthra.billing.models import Adjustment, AdjustmentStatus
+
+    qs = scope.scoped(actor, Adjustment.objects.all(), "unit__uc").filter(
+        **place.filter_kwargs("unit__uc")
+    )
+    if params.get("month"):
+        qs = qs.filter(month=params["month"])
+    if params.get("status"):
+        qs = qs.filter(status=AdjustmentStatus[params["status"].upper()])
+    return _between(qs, "requested_at", params)
+
+
+def _adjustment_columns() -> list[Column]:
+    from suthra.billing.models import AdjustmentKind, AdjustmentReason, AdjustmentStatus
+
+    return [
+        Column(_("Adjustment"), "id"),
+        Column("PSID", "bill_id", _text),
+        Column(_("Bill month"), "month"),
+        Column(_("Survey id"), "unit__survey_id"),
+        Column(_("UC"), "unit__uc__name"),
+        Column(_("Kind"), "kind", choices_fmt(AdjustmentKind.choices)),
+        Column(_("Reason"), "reason", choices_fmt(AdjustmentReason.choices)),
+        Column(_("Status"), "status", choices_fmt(AdjustmentStatus.choices)),
+        Column(_("Fee before"), "fee_before"),
+        Column(_("Arrears before"), "arrears_before"),
+        Column(_("Fee after"), "new_fee"),
+        Column(_("Arrears after"), "new_arrears"),
+        Column(_("Adjusted (Rs)"), "amount"),
+        Column(_("Requested by"), "requested_by__username"),
+        Column(_("Requested"), "requested_at"),
+        Column(_("Decided by"), "decided_by__username"),
+        Column(_("Decided"), "decided_at"),
+        Column(_("Note"), "note"),
+    ]
+
+
 def _audit(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
     from suthra.core.models import AuditEvent
 
@@ -245,6 +283,14 @@ KINDS: dict[str, ListKind] = {
             ("pending", "approved", "rejected"),
             _ticket_columns,
             _tickets,
+        ),
+        ListKind(
+            "adjustments",
+            gettext_lazy("Adjustments"),
+            "SUPERVISOR",
+            ("requested", "approved", "rejected"),
+            _adjustment_columns,
+            _adjustments,
         ),
         ListKind("audit", gettext_lazy("Audit log"), "HEAD", (), _audit_columns, _audit),
     )

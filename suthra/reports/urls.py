@@ -11,6 +11,7 @@ urlpatterns = [
     path("defaulters/", views.report_defaulters, name="defaulters"),
     path("consumers/", views.report_consumers, name="consumers"),
     path("staff/", views.report_staff, name="staff"),
+    path("adjustments/", views.report_adjustments, name="adjustments"),
     path("export/", views.export, name="export"),
     path("export/<uuid:token>/", views.export_status, name="export_status"),
     path("export/<uuid:token>/download/", views.export_download, name="export_download"),

@@ -21,6 +21,7 @@ from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
 from suthra.core.months import is_future_month
 from suthra.core.validators import choice_param
+from suthra.reports import adjustments as adjustments_report  # registers REPORTS["adjustments"]
 from suthra.reports import lists, selectors, services
 from suthra.reports.filters import period_param, place_param, query_string, this_month
 from suthra.reports.models import ExportJob
@@ -53,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "cities": sorted(cities.values(), key=lambda c: c.name),
             "activity": selectors.activity(actor, limit=8),
+            "adjustments": adjustments_report.dashboard_adjustments(actor, place, period.month),
             "imports": selectors.recent_imports(actor),
             "qs_without_place": query_string(request, city=None, uc=None),
             "future_months": selectors.month_choices(
@@ -161,6 +163,7 @@ report_aging = _report_view("aging")
 report_defaulters = _report_view("defaulters")
 report_consumers = _report_view("consumers")
 report_staff = _report_view("staff")
+report_adjustments = _report_view("adjustments")
 
 
 @login_required

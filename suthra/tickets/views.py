@@ -122,6 +122,10 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "comments": ticket.comments.select_related("author"),
             "history": selectors.ticket_history(ticket),
             "can_decide": can_decide,
+            # An approved "Wrong bill" ticket opens a prefilled adjustment request in one step.
+            "can_adjust": ticket.type == TicketType.WRONG_BILL
+            and ticket.status == TicketStatus.APPROVED
+            and request.user.at_least(Role.SUPERVISOR),  # type: ignore[union-attr]
             "decision_form": DecisionForm() if can_decide else None,
             "comment_form": CommentForm(),
         },

@@ -163,6 +163,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "new_ticket_url": maybe_url("tickets:new", unit.pk),
         "ledger_url": maybe_url("billing:ledger", unit.pk),
         "new_visit_url": maybe_url("visits:new", unit.pk),
+        "adjust_url": maybe_url("billing:adjustment_unit", unit.pk)
+        if getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR)
+        else None,
     }
     return render(request, "units/detail.html", ctx)
 
