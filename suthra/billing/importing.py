@@ -534,7 +534,9 @@ def _apply_bills_orm(batch: ImportBatch, new: list[tuple], changed: list[tuple])
         if done != 1:
             raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
     # Saved with the batch by the commit (the bill itself does not name its import).
-    batch.set_psid_runs(psid_runs([n[0].psid for n in new] + [c[0].psid for c in changed]))
+    written = [n[0] for n in new] + [c[0] for c in changed]
+    months = (min(r.month for r in written), max(r.month for r in written)) if written else None
+    batch.set_psid_runs(psid_runs(r.psid for r in written), months)
 
 
 def _month_checks(
@@ -943,7 +945,11 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
                 " WHERE verdict IN (%s, %s)) x GROUP BY island ORDER BY 1",
                 [NEW, CHANGED],
             )
-        ]
+        ],
+        _sql(
+            "SELECT min(month), max(month) FROM bill_plan WHERE verdict IN (%s, %s)",
+            [NEW, CHANGED],
+        )[0],
     )
     _audit_select(
         actor=batch.created_by,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from typing import Any, cast
 
@@ -18,7 +17,7 @@ from suthra.billing.models import (
     PaymentException,
     status_q,
 )
-from suthra.imports.models import ImportBatch
+from suthra.imports.models import ImportBatch, PsidBlock, block_holds
 from suthra.units.models import SurveyUnit
 
 
@@ -210,18 +209,31 @@ def month_bounds(today: dt.date, days: int = 30) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=days - 1), today
 
 
-def bill_import_batch(psid: int) -> ImportBatch | None:
-    """The import that last wrote the bill (created or changed it), from the batches' PSID runs:
-    the newest finished bill import (or generated data) whose runs hold the PSID."""
-    batches = ImportBatch.objects.filter(
-        status=ImportBatch.Status.DONE,
-        kind__in=[ImportBatch.Kind.BILLS, ImportBatch.Kind.LEGACY, ImportBatch.Kind.GENERATED],
-        psid_first__lte=psid,
-        psid_last__gte=psid,
-    ).order_by("-id")
-    for batch in batches.iterator(chunk_size=5):  # usually one: the batches of that month
-        runs = batch.psid_runs
-        index = bisect.bisect_right(runs, [psid, float("inf")]) - 1
-        if index >= 0 and runs[index][0] <= psid <= runs[index][1]:
-            return batch
+def bill_import_batch(psid: int, month: dt.date | None = None) -> ImportBatch | None:
+    """The import that last wrote the bill (created or changed it): the newest finished bill
+    import (or generated data) of the bill's month whose PSID blocks hold the PSID. Two
+    queries, each reading a bounded amount (one block of a few KB per candidate batch)."""
+    blocks = PsidBlock.objects.filter(
+        batch__status=ImportBatch.Status.DONE,
+        batch__kind__in=[
+            ImportBatch.Kind.BILLS,
+            ImportBatch.Kind.LEGACY,
+            ImportBatch.Kind.GENERATED,
+        ],
+        first__lte=psid,
+        last__gte=psid,
+    )
+    if month is not None:
+        blocks = blocks.filter(
+            Q(batch__month_first__isnull=True)
+            | Q(batch__month_first__lte=month, batch__month_last__gte=month)
+        )
+    rows = blocks.order_by("-batch_id").values_list("batch_id", "first", "data")
+    for batch_id, first, data in rows:  # one block per batch at most
+        if block_holds(first, data, psid):
+            return (
+                ImportBatch.objects.only("id", "kind", "file_name", "finished_at")
+                .filter(pk=batch_id)
+                .first()
+            )
     return None
