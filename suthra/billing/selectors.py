@@ -17,7 +17,7 @@ from suthra.billing.models import (
     PaymentException,
     status_q,
 )
-from suthra.imports.models import ImportBatch, PsidBlock, block_holds
+from suthra.imports.models import BILL_WRITERS, ImportBatch, PsidBlock, block_holds
 from suthra.units.models import SurveyUnit
 
 
@@ -211,29 +211,30 @@ def month_bounds(today: dt.date, days: int = 30) -> tuple[dt.date, dt.date]:
 
 def bill_import_batch(psid: int, month: dt.date | None = None) -> ImportBatch | None:
     """The import that last wrote the bill (created or changed it): the newest finished bill
-    import (or generated data) of the bill's month whose PSID blocks hold the PSID. Two
-    queries, each reading a bounded amount (one block of a few KB per candidate batch)."""
-    blocks = PsidBlock.objects.filter(
-        batch__status=ImportBatch.Status.DONE,
-        batch__kind__in=[
-            ImportBatch.Kind.BILLS,
-            ImportBatch.Kind.LEGACY,
-            ImportBatch.Kind.GENERATED,
-        ],
-        first__lte=psid,
-        last__gte=psid,
+    import (or generated data) of the bill's month that holds the PSID. Two or three small
+    queries: the candidate batches, one block of a few KB per candidate that keeps blocks.
+    ``psid`` is an existing bill's (a month's first import is taken to hold all of its bills)."""
+    batches = ImportBatch.objects.filter(
+        status=ImportBatch.Status.DONE,
+        kind__in=BILL_WRITERS,
+        psid_first__lte=psid,
+        psid_last__gte=psid,
     )
     if month is not None:
-        blocks = blocks.filter(
-            Q(batch__month_first__isnull=True)
-            | Q(batch__month_first__lte=month, batch__month_last__gte=month)
+        batches = batches.filter(
+            Q(month_first__isnull=True) | Q(month_first__lte=month, month_last__gte=month)
         )
-    rows = blocks.order_by("-batch_id").values_list("batch_id", "first", "data")
-    for batch_id, first, data in rows:  # one block per batch at most
-        if block_holds(first, data, psid):
-            return (
-                ImportBatch.objects.only("id", "kind", "file_name", "finished_at")
-                .filter(pk=batch_id)
-                .first()
-            )
+    candidates = list(
+        batches.order_by("-id").only("id", "kind", "file_name", "finished_at", "psids_all")[:50]
+    )
+    explicit = [b.pk for b in candidates if not b.psids_all]
+    holding = set()
+    if explicit:
+        blocks = PsidBlock.objects.filter(
+            batch_id__in=explicit, first__lte=psid, last__gte=psid
+        ).values_list("batch_id", "first", "data")
+        holding = {pk for pk, first, data in blocks if block_holds(first, data, psid)}
+    for batch in candidates:  # newest first; a month's first import wrote all of its bills
+        if batch.psids_all or batch.pk in holding:
+            return batch
     return None

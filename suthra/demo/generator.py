@@ -502,6 +502,7 @@ def generate(
                 "psid_last",
                 "month_first",
                 "month_last",
+                "psids_all",
             ]
         )
         if restore:

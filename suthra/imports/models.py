@@ -73,6 +73,9 @@ class ImportBatch(models.Model):
     psid_last = models.BigIntegerField(null=True, blank=True, editable=False)
     month_first = models.DateField(null=True, blank=True, editable=False)
     month_last = models.DateField(null=True, blank=True, editable=False)
+    # The first import to write its months wrote every bill of them: it keeps no PsidBlock
+    # (a month's first bill file costs nothing whatever its PSIDs); later ones keep theirs.
+    psids_all = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -84,19 +87,47 @@ class ImportBatch(models.Model):
     def set_psid_runs(
         self, runs: Sequence[Sequence[int]], months: tuple[dt.date, dt.date] | None = None
     ) -> None:
-        """Record the bills this import wrote, as sorted [first, last] runs of PSIDs: the
-        blocks are written now (the batch must be saved already), the batch's first and last
-        PSID and month are saved with the batch by the caller."""
+        """Record the bills this import wrote, as sorted [first, last] runs of PSIDs (the batch
+        must be saved already; its first and last PSID and month are saved by the caller).
+
+        When no other import wrote these months before, this one wrote every bill of them
+        and nothing more is kept (``psids_all``); otherwise the runs go to ``PsidBlock`` rows.
+        """
         PsidBlock.objects.filter(batch=self).delete()
-        PsidBlock.objects.bulk_create(
-            [PsidBlock(batch=self, **block) for block in encode_blocks(runs)], batch_size=200
-        )
         self.psid_first = runs[0][0] if runs else None
         self.psid_last = runs[-1][1] if runs else None
         self.month_first, self.month_last = months if runs and months else (None, None)
+        self.psids_all = bool(runs and months) and not (
+            ImportBatch.objects.filter(
+                status=self.Status.DONE,
+                kind__in=BILL_WRITERS,
+                psid_first__isnull=False,
+            )
+            .filter(
+                models.Q(month_first__isnull=True)
+                | models.Q(month_first__lte=self.month_last, month_last__gte=self.month_first)
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        )
+        if not self.psids_all:
+            PsidBlock.objects.bulk_create(
+                [PsidBlock(batch=self, **block) for block in encode_blocks(runs)], batch_size=200
+            )
 
     def written_runs(self) -> list[list[int]]:
-        """The [first, last] runs of PSIDs this import wrote (decoded from its blocks)."""
+        """The [first, last] runs of PSIDs this import wrote (decoded from its blocks; for a
+        ``psids_all`` import: the PSIDs of the bills of its months it holds)."""
+        if self.psids_all:
+            from django.apps import apps
+
+            bills = apps.get_model("billing", "Bill").objects.filter(
+                month__gte=self.month_first,
+                month__lte=self.month_last,
+                psid__gte=self.psid_first,
+                psid__lte=self.psid_last,
+            )
+            return psid_runs(bills.values_list("psid", flat=True))
         runs: list[list[int]] = []
         for block in self.psid_blocks.order_by("first"):
             runs.extend(decode_block(block.first, block.data))
@@ -121,6 +152,10 @@ class ImportBatch(models.Model):
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+# The kinds of import that write bills.
+BILL_WRITERS = [ImportBatch.Kind.BILLS, ImportBatch.Kind.LEGACY, ImportBatch.Kind.GENERATED]
 
 
 class PsidBlock(models.Model):

@@ -60,12 +60,14 @@ def test_legacy_import_of_random_psids_stores_bounded_data(world, tmp_path):
     batch = ImportBatch.objects.get(kind=ImportBatch.Kind.LEGACY)
     assert batch.status == ImportBatch.Status.DONE and Bill.objects.count() == 300
     # One run per PSID (none are consecutive), but not on the batch row: that stays small.
+    # The month's first import wrote all of its bills: it keeps no blocks at all.
     assert batch.written_runs() == [[p, p] for p in psids]
     assert row_chars(batch) < 3000
+    assert batch.psids_all and not PsidBlock.objects.exists()
     assert (batch.psid_first, batch.psid_last) == (psids[0], psids[-1])
     assert (batch.month_first, batch.month_last) == (NOV, NOV)
     assert all(bill_import_batch(p, NOV) == batch for p in psids[::17])
-    assert bill_import_batch(psids[0] + 1, NOV) is None
+    assert bill_import_batch(psids[0] - 1, NOV) is None
     assert bill_import_batch(psids[0], dt.date(2025, 10, 1)) is None  # not that month's import
 
 
@@ -73,7 +75,10 @@ def test_legacy_import_of_random_psids_stores_bounded_data(world, tmp_path):
 def test_psid_blocks_are_bounded_and_compact(db):
     rng = random.Random(7)
     psids = random_psids(rng, 3 * BLOCK_RUNS + 5)
-    batch = big_batch(rng, 0, psids[0])
+    first = big_batch(rng, 0, psids[0])
+    assert first.psids_all
+    batch = big_batch(rng, 0, psids[0])  # a second import of the month keeps its PSIDs
+    assert not batch.psids_all
     batch.set_psid_runs(psid_runs(psids), (NOV, NOV))
     batch.save()
     blocks = list(PsidBlock.objects.filter(batch=batch).order_by("first"))
@@ -99,7 +104,8 @@ def test_payment_page_and_dashboard_cost_does_not_grow_with_imports(world, login
     rng = random.Random(3)
     unit = make_unit(world.uc_a)
     bill = make_bill(unit, NOV, psid=10020030040050001)
-    small = big_batch(rng, 0, bill.psid)
+    assert big_batch(rng, 0, bill.psid).psids_all  # the month's first import
+    small = big_batch(rng, 0, bill.psid)  # a re-issue that changed the bill
     client = login(world.supervisor)
     payment = reverse("billing:payment", kwargs={"psid": bill.psid})
     dashboard = reverse("reports:dashboard")

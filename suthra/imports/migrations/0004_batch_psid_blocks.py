@@ -51,6 +51,11 @@ class Migration(migrations.Migration):
             name="month_last",
             field=models.DateField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name="importbatch",
+            name="psids_all",
+            field=models.BooleanField(default=False, editable=False),
+        ),
         migrations.CreateModel(
             name="PsidBlock",
             fields=[
