@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
+from suthra.billing.maintenance import reindex_after_load
 from suthra.billing.models import (
     ArchivedMonth,
     Bill,
@@ -297,6 +298,10 @@ class BillImport:
     def resume(self, batch: ImportBatch) -> tuple[Staged, list[RowError]] | None:
         """The commit: the rows its preview checked and staged, when still valid."""
         return _resume(batch, "bill_stage")
+
+    def after_commit(self, batch: ImportBatch) -> None:
+        """A month's load: keep the bill indexes tight (``billing.maintenance``)."""
+        reindex_after_load(batch.counts.get("written", 0))
 
     def plan(
         self,
@@ -986,6 +991,10 @@ class PaymentImport:
     def resume(self, batch: ImportBatch) -> tuple[Staged, list[RowError]] | None:
         """The commit: the rows its preview checked and staged, when still valid."""
         return _resume(batch, "payment_stage")
+
+    def after_commit(self, batch: ImportBatch) -> None:
+        """A month's payments update most of its bills: keep the indexes tight."""
+        reindex_after_load(batch.counts.get("written", 0))
 
     def plan(
         self,
