@@ -4,7 +4,9 @@ A month's bills land in the middle of every leaf of both indexes — random e-Pa
 primary key, one new month per unit in (unit, month) — and the payments that follow update
 most of them. Leaves split half-full, so after a year of monthly loads each index is ~1.3–1.5×
 its built size. After an import that wrote a sizeable share of the table, the import's last
-step (outside its transaction, on PostgreSQL) rebuilds both with ``REINDEX INDEX CONCURRENTLY``:
+step (outside its transaction, on PostgreSQL) vacuums the table (plain ``VACUUM (ANALYZE)``:
+the dead row versions the payments left are reusable by the next month at once, whatever
+autovacuum's schedule) and rebuilds both indexes with ``REINDEX INDEX CONCURRENTLY``:
 reads and writes go on meanwhile, the rebuilt index is packed at the default fill factor (90 %),
 whose free 10 % takes the next month's keys without splitting. It is best effort: a failure is
 logged and the import stays done. See docs/PERFORMANCE.md for the figures.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.db import connection
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,12 @@ def reindex_after_load(rows: int) -> dict[str, float]:
         if rows < total * REINDEX_MIN_SHARE:
             return {}
         done: dict[str, float] = {}
-        for name in BILL_INDEXES:
+        if not settings.BILL_MAINTENANCE:
+            return done
+        t = time.monotonic()
+        cursor.execute("VACUUM (ANALYZE) billing_bill")
+        done["vacuum"] = round(time.monotonic() - t, 2)
+        for name in BILL_INDEXES if settings.BILL_REINDEX else ():
             t = time.monotonic()
             try:
                 # Names are this module's constants, never input.

@@ -50,7 +50,7 @@ def test_a_months_load_rebuilds_both_indexes_on_postgresql(world):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE billing_bill")
     done = maintenance.reindex_after_load(maintenance.REINDEX_MIN_ROWS)
-    assert set(done) == set(maintenance.BILL_INDEXES)
+    assert set(done) == {"vacuum", *maintenance.BILL_INDEXES}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
