@@ -233,6 +233,10 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MEMORY_BYTES", 5 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024, minimum=1024)
+# After a month's bill or payment load (PostgreSQL): VACUUM ANALYZE the bills, then rebuild
+# their two indexes with REINDEX CONCURRENTLY (suthra/billing/maintenance.py).
+BILL_MAINTENANCE = env_bool("BILL_MAINTENANCE", True)
+BILL_REINDEX = env_bool("BILL_REINDEX", True)
 # Background exports: how long the file stays downloadable (by its requester only).
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24, minimum=1)
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from suthra.accounts.scope import uc_ids
 from suthra.billing import rows as billrows
+from suthra.billing.maintenance import reindex_after_load
 from suthra.billing.models import (
     Adjustment,
     AdjustmentStatus,
@@ -300,6 +301,10 @@ class BillImport:
         """The commit: the rows its preview checked and staged, when still valid."""
         return _resume(batch, "bill_stage")
 
+    def after_commit(self, batch: ImportBatch) -> None:
+        """A month's load: keep the bill indexes tight (``billing.maintenance``)."""
+        reindex_after_load(batch.counts.get("written", 0))
+
     def plan(
         self,
         batch: ImportBatch,
@@ -536,7 +541,9 @@ def _apply_bills_orm(batch: ImportBatch, new: list[tuple], changed: list[tuple])
         if done != 1:
             raise ConcurrentChange(gettext("Bills were changed meanwhile; start the import again."))
     # Saved with the batch by the commit (the bill itself does not name its import).
-    batch.set_psid_runs(psid_runs([n[0].psid for n in new] + [c[0].psid for c in changed]))
+    written = [n[0] for n in new] + [c[0] for c in changed]
+    months = (min(r.month for r in written), max(r.month for r in written)) if written else None
+    batch.set_psid_runs(psid_runs(r.psid for r in written), months)
 
 
 def _month_checks(
@@ -945,7 +952,11 @@ def _apply_bills_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
                 " WHERE verdict IN (%s, %s)) x GROUP BY island ORDER BY 1",
                 [NEW, CHANGED],
             )
-        ]
+        ],
+        _sql(
+            "SELECT min(month), max(month) FROM bill_plan WHERE verdict IN (%s, %s)",
+            [NEW, CHANGED],
+        )[0],
     )
     _audit_select(
         actor=batch.created_by,
@@ -982,6 +993,10 @@ class PaymentImport:
     def resume(self, batch: ImportBatch) -> tuple[Staged, list[RowError]] | None:
         """The commit: the rows its preview checked and staged, when still valid."""
         return _resume(batch, "payment_stage")
+
+    def after_commit(self, batch: ImportBatch) -> None:
+        """A month's payments update most of its bills: keep the indexes tight."""
+        reindex_after_load(batch.counts.get("written", 0))
 
     def plan(
         self,

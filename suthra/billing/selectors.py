@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from typing import Any, cast
 
@@ -20,7 +19,7 @@ from suthra.billing.models import (
     PaymentException,
     status_q,
 )
-from suthra.imports.models import ImportBatch
+from suthra.imports.models import BILL_WRITERS, ImportBatch, PsidBlock, block_holds
 from suthra.units.models import SurveyUnit
 
 
@@ -231,18 +230,32 @@ def month_bounds(today: dt.date, days: int = 30) -> tuple[dt.date, dt.date]:
     return today - dt.timedelta(days=days - 1), today
 
 
-def bill_import_batch(psid: int) -> ImportBatch | None:
-    """The import that last wrote the bill (created or changed it), from the batches' PSID runs:
-    the newest finished bill import (or generated data) whose runs hold the PSID."""
+def bill_import_batch(psid: int, month: dt.date | None = None) -> ImportBatch | None:
+    """The import that last wrote the bill (created or changed it): the newest finished bill
+    import (or generated data) of the bill's month that holds the PSID. Two or three small
+    queries: the candidate batches, one block of a few KB per candidate that keeps blocks.
+    ``psid`` is an existing bill's (a month's first import is taken to hold all of its bills)."""
     batches = ImportBatch.objects.filter(
         status=ImportBatch.Status.DONE,
-        kind__in=[ImportBatch.Kind.BILLS, ImportBatch.Kind.LEGACY, ImportBatch.Kind.GENERATED],
+        kind__in=BILL_WRITERS,
         psid_first__lte=psid,
         psid_last__gte=psid,
-    ).order_by("-id")
-    for batch in batches.iterator(chunk_size=5):  # usually one: the batches of that month
-        runs = batch.psid_runs
-        index = bisect.bisect_right(runs, [psid, float("inf")]) - 1
-        if index >= 0 and runs[index][0] <= psid <= runs[index][1]:
+    )
+    if month is not None:
+        batches = batches.filter(
+            Q(month_first__isnull=True) | Q(month_first__lte=month, month_last__gte=month)
+        )
+    candidates = list(
+        batches.order_by("-id").only("id", "kind", "file_name", "finished_at", "psids_all")[:50]
+    )
+    explicit = [b.pk for b in candidates if not b.psids_all]
+    holding = set()
+    if explicit:
+        blocks = PsidBlock.objects.filter(
+            batch_id__in=explicit, first__lte=psid, last__gte=psid
+        ).values_list("batch_id", "first", "data")
+        holding = {pk for pk, first, data in blocks if block_holds(first, data, psid)}
+    for batch in candidates:  # newest first; a month's first import wrote all of its bills
+        if batch.psids_all or batch.pk in holding:
             return batch
     return None

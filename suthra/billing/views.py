@@ -299,7 +299,7 @@ def payment(request: HttpRequest, psid: int) -> HttpResponse:
                     request, _("Payment of bill %(psid)s saved.") % {"psid": bill.psid}
                 )
                 return redirect("billing:ledger", pk=bill.unit_id)
-    source = selectors.bill_import_batch(bill.psid)
+    source = selectors.bill_import_batch(bill.psid, bill.month)
     return render(
         request,
         "billing/payment.html",

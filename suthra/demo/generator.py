@@ -492,15 +492,17 @@ def generate(
         progress(f"{result.bills} bills written in {result.timings['bills']:.1f} s")
         batch.rows_total = batch.rows_done = result.bills
         batch.counts = {"units": result.units, "bills": result.bills}
-        batch.set_psid_runs(runs)
+        batch.set_psid_runs(runs, (month_list[0], month_list[-1]))
         batch.save(
             update_fields=[
                 "rows_total",
                 "rows_done",
                 "counts",
-                "psid_runs",
                 "psid_first",
                 "psid_last",
+                "month_first",
+                "month_last",
+                "psids_all",
             ]
         )
         if restore:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+import datetime as dt
+import sys
+import zlib
+from array import array
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import models
@@ -60,13 +65,17 @@ class ImportBatch(models.Model):
     counts = models.JSONField(default=dict, blank=True)
     error_report_key = models.CharField(max_length=255, blank=True)
     message = models.TextField(blank=True)
-    # The PSIDs of the bills a bill import wrote (new or changed) as sorted [first, last] runs:
-    # a month's PSIDs are a few runs, so a bill's import is known without a column on every
-    # bill (see suthra.billing.selectors.bill_import_batch).
-    psid_runs = models.JSONField(default=list, blank=True, editable=False)
-    # The first and last of those PSIDs: which batches can hold a PSID, without reading runs.
+    # The first and last PSID and month of the bills a bill import wrote (new or changed):
+    # which batches can hold a bill, without reading their PSIDs. The PSIDs themselves are in
+    # ``PsidBlock`` rows (compressed, a few KB each), never on this row: pages that list
+    # batches read nothing that grows with a batch's size.
     psid_first = models.BigIntegerField(null=True, blank=True, editable=False)
     psid_last = models.BigIntegerField(null=True, blank=True, editable=False)
+    month_first = models.DateField(null=True, blank=True, editable=False)
+    month_last = models.DateField(null=True, blank=True, editable=False)
+    # The first import to write its months wrote every bill of them: it keeps no PsidBlock
+    # (a month's first bill file costs nothing whatever its PSIDs); later ones keep theirs.
+    psids_all = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -75,11 +84,54 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.file_name}"
 
-    def set_psid_runs(self, runs: list[list[int]]) -> None:
-        """Record the bills this import wrote (saved with the batch by the caller)."""
-        self.psid_runs = runs
+    def set_psid_runs(
+        self, runs: Sequence[Sequence[int]], months: tuple[dt.date, dt.date] | None = None
+    ) -> None:
+        """Record the bills this import wrote, as sorted [first, last] runs of PSIDs (the batch
+        must be saved already; its first and last PSID and month are saved by the caller).
+
+        When no other import wrote these months before, this one wrote every bill of them
+        and nothing more is kept (``psids_all``); otherwise the runs go to ``PsidBlock`` rows.
+        """
+        PsidBlock.objects.filter(batch=self).delete()
         self.psid_first = runs[0][0] if runs else None
         self.psid_last = runs[-1][1] if runs else None
+        self.month_first, self.month_last = months if runs and months else (None, None)
+        self.psids_all = bool(runs and months) and not (
+            ImportBatch.objects.filter(
+                status=self.Status.DONE,
+                kind__in=BILL_WRITERS,
+                psid_first__isnull=False,
+            )
+            .filter(
+                models.Q(month_first__isnull=True)
+                | models.Q(month_first__lte=self.month_last, month_last__gte=self.month_first)
+            )
+            .exclude(pk=self.pk)
+            .exists()
+        )
+        if not self.psids_all:
+            PsidBlock.objects.bulk_create(
+                [PsidBlock(batch=self, **block) for block in encode_blocks(runs)], batch_size=200
+            )
+
+    def written_runs(self) -> list[list[int]]:
+        """The [first, last] runs of PSIDs this import wrote (decoded from its blocks; for a
+        ``psids_all`` import: the PSIDs of the bills of its months it holds)."""
+        if self.psids_all:
+            from django.apps import apps
+
+            bills = apps.get_model("billing", "Bill").objects.filter(
+                month__gte=self.month_first,
+                month__lte=self.month_last,
+                psid__gte=self.psid_first,
+                psid__lte=self.psid_last,
+            )
+            return psid_runs(bills.values_list("psid", flat=True))
+        runs: list[list[int]] = []
+        for block in self.psid_blocks.order_by("first"):
+            runs.extend(decode_block(block.first, block.data))
+        return runs
 
     @property
     def is_running(self) -> bool:
@@ -100,6 +152,87 @@ class ImportBatch(models.Model):
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_done / self.rows_total))
+
+
+# The kinds of import that write bills.
+BILL_WRITERS = [ImportBatch.Kind.BILLS, ImportBatch.Kind.LEGACY, ImportBatch.Kind.GENERATED]
+
+
+class PsidBlock(models.Model):
+    """Up to ``BLOCK_RUNS`` runs of the PSIDs one import wrote, compressed.
+
+    PSIDs as they come from e-Pay are not consecutive, so a month is ~300,000 runs of one
+    PSID: as JSON on the batch that was 12 M characters read by every page that loaded a
+    batch. Here the runs are delta-encoded and zlib-compressed (~1–3 bytes a PSID), cut into
+    blocks with their first and last PSID, so finding the import of one bill reads one block
+    (a few KB) of each candidate batch.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="psid_blocks", db_index=False
+    )
+    first = models.BigIntegerField()
+    last = models.BigIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["batch", "last"], name="psidblock_batch_last")]
+
+    def __str__(self) -> str:
+        return f"#{self.batch_id} {self.first}–{self.last}"
+
+
+BLOCK_RUNS = 4096
+
+
+def _native(values: array) -> bytes:
+    if sys.byteorder != "little":
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _from_le(typecode: str, data: bytes) -> array:
+    values = array(typecode)
+    values.frombytes(data)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values
+
+
+def encode_blocks(runs: Sequence[Sequence[int]]) -> list[dict]:
+    """Sorted [first, last] runs as blocks: {"first", "last", "data"}. ``data`` is zlib of the
+    run count (4 bytes), the starts as 8-byte gaps from the previous start (the first gap from
+    the block's first is 0) and the run lengths minus one (4 bytes each), little-endian."""
+    blocks = []
+    for i in range(0, len(runs), BLOCK_RUNS):
+        part = runs[i : i + BLOCK_RUNS]
+        first = part[0][0]
+        gaps = array("Q", (s - p for (s, _e), (p, _f) in zip(part, [part[0], *part], strict=False)))
+        lengths = array("I", (e - s for s, e in part))
+        raw = len(part).to_bytes(4, "little") + _native(gaps) + _native(lengths)
+        blocks.append({"first": first, "last": part[-1][1], "data": zlib.compress(raw, 6)})
+    return blocks
+
+
+def decode_block(first: int, data: bytes | memoryview) -> list[list[int]]:
+    raw = zlib.decompress(bytes(data))
+    n = int.from_bytes(raw[:4], "little")
+    gaps = _from_le("Q", raw[4 : 4 + 8 * n])
+    lengths = _from_le("I", raw[4 + 8 * n : 4 + 12 * n])
+    runs = []
+    start = first
+    for gap, length in zip(gaps, lengths, strict=True):
+        start += gap
+        runs.append([start, start + length])
+    return runs
+
+
+def block_holds(first: int, data: bytes | memoryview, psid: int) -> bool:
+    runs = decode_block(first, data)
+    index = bisect.bisect_right(runs, [psid, float("inf")]) - 1
+    return index >= 0 and runs[index][0] <= psid <= runs[index][1]
 
 
 def extend_runs(runs: list[list[int]], psid: int) -> None:

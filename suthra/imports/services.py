@@ -349,7 +349,14 @@ def batch_commit(batch_id: int) -> None:
             % {"error": f"{exc.__class__.__name__}: {str(exc)[:300]}"},
         )
         return
-    # Committed: the uploaded file is no longer needed (its SHA-256 and counts stay).
+    # Committed: the handler's maintenance outside the transaction (e.g. rebuilding indexes
+    # after a month's load), then the uploaded file is no longer needed.
+    after = getattr(handler, "after_commit", None)
+    if after is not None:
+        try:
+            after(batch)
+        except Exception:
+            log.exception("import %s: maintenance after the commit failed", batch_id)
     if batch.file_key and default_storage.exists(batch.file_key):
         default_storage.delete(batch.file_key)
     stash_clear(batch_id)

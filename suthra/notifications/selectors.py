@@ -102,7 +102,9 @@ def activity_for(actor: Any, limit: int = 20) -> list[ActivityItem]:
         )
     # Imports are province-wide; they concern supervisors and above.
     if actor.at_least("SUPERVISOR"):
-        batches = ImportBatch.objects.filter(batch_visible_q(actor), finished_at__isnull=False)
+        batches = ImportBatch.objects.filter(
+            batch_visible_q(actor), finished_at__isnull=False
+        ).only("id", "kind", "status", "file_name", "finished_at")
         batches = batches.order_by("-id")[:limit]
         for b in batches:
             assert b.finished_at is not None

@@ -105,7 +105,7 @@ def test_corrected_file_updates_only_what_changed(world, units, login, refreshed
     assert AuditEvent.objects.filter(action="bill.import_change").count() == 1
     # Which import last wrote each bill: the batches' PSID runs (no column on the bill).
     first = ImportBatch.objects.exclude(pk=batch.pk).get()
-    assert first.psid_runs == [[P1, P3]] and batch.psid_runs == [[P3, P3]]
+    assert first.written_runs() == [[P1, P3]] and batch.written_runs() == [[P3, P3]]
     assert bill_import_batch(P3) == batch and bill_import_batch(P1) == first
     assert bill_import_batch(P3 + 1) is None
     page = client.get(reverse("billing:payment", kwargs={"psid": P1}))

@@ -34,7 +34,7 @@ def test_small_run_produces_consistent_arrears():
             # this month's arrears = last month's amount due − what was paid on it
             assert current.arrears == previous.amount_due - previous.paid_amount
     # The generated batch knows its bills by PSID runs (the bill does not name its import).
-    runs = ImportBatch.objects.get(kind=ImportBatch.Kind.GENERATED).psid_runs
+    runs = ImportBatch.objects.get(kind=ImportBatch.Kind.GENERATED).written_runs()
     assert sum(last - first + 1 for first, last in runs) == result.bills
     some = Bill.objects.order_by("?").values_list("psid", flat=True)[:5]
     assert all(bill_import_batch(psid) is not None for psid in some)
