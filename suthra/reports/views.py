@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
+from suthra.billing.selectors import ledger_warning
 from suthra.core import exports
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
@@ -53,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "cities": sorted(cities.values(), key=lambda c: c.name),
             "activity": selectors.activity(actor, limit=8),
             "imports": selectors.recent_imports(actor),
+            "ledger_warning": ledger_warning(actor),
             "qs_without_place": query_string(request, city=None, uc=None),
         },
     )

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from suthra.billing import archive, ledger_check
 from suthra.billing.models import (
@@ -247,5 +249,18 @@ def test_nightly_due_and_enqueue(world, time_machine):
     time_machine.move_to(dt.datetime(2026, 12, 3, 21, 30, tzinfo=dt.UTC))  # 02:30 the 4th
     assert ledger_check.ledger_check_due()
     call_command("verify_ledgers", "--enqueue", "--if-due")
-    # The test settings run tasks at once (immediate backend) or queue them.
-    assert LedgerCheck.objects.count() in (1, 2)
+    # The test settings run tasks at once (the immediate backend): the run is stored.
+    assert LedgerCheck.objects.count() == 2
+    assert not ledger_check.ledger_check_due()
+    call_command("verify_ledgers", "--enqueue", "--if-due")
+    assert LedgerCheck.objects.count() == 2
+    # The next night, a run enqueued but not yet picked up by the worker is not enqueued again.
+    time_machine.move_to(dt.datetime(2026, 12, 4, 22, 0, tzinfo=dt.UTC))  # 03:00 the 5th
+    assert ledger_check.ledger_check_due()
+    DBTaskResult.objects.create(
+        task_path="suthra.billing.tasks.verify_ledgers_task",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        run_after=timezone.now(),
+    )
+    assert not ledger_check.ledger_check_due()
