@@ -374,6 +374,8 @@ class DiscrepancyKind(models.TextChoices):
     UNIT_STAT = "unit_stat", _("Unit count summary differs from the units")
     ARCHIVED_UC = "archived_uc", _("Archived month summary differs from its archive totals")
     ARCHIVED_MONTH = "archived_month", _("Archive totals differ from their UC totals")
+    PATTERN_STAT = "pattern_stat", _("Payment-pattern summary differs from the bills")
+    FLOW_STAT = "flow_stat", _("New / closed units summary differs from a recount")
 
 
 class LedgerCheck(models.Model):

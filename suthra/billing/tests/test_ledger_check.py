@@ -23,8 +23,9 @@ from suthra.billing.models import (
     LedgerDiscrepancy,
 )
 from suthra.core.testing import make_bill, make_unit
-from suthra.stats.models import MonthlyStat, MonthlyTypeStat, UnitStat
+from suthra.stats.models import MonthlyStat, MonthlyTypeStat, PaymentPatternStat, UnitStat
 from suthra.stats.services import stats_refresh
+from suthra.units.models import SurveyUnit
 
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 
@@ -150,6 +151,29 @@ def test_tampered_summaries_are_found(world, ledgers):
     assert ("unit_stat", world.uc_b.id, None, "active", 1, 7) in found
     assert result.by_kind == {"monthly_stat": 1, "type_stat": 1, "unit_stat": 1}
     assert result.total == 3
+
+
+@pytest.mark.django_db
+def test_tampered_consumer_summaries_are_found(world, ledgers):
+    pattern = PaymentPatternStat.objects.filter(month=DEC, uc=world.uc_a, months=3).get()
+    PaymentPatternStat.objects.filter(pk=pattern.pk).update(always=F("always") + 2)
+    unit = ledgers["b"][0].unit
+    SurveyUnit.objects.filter(pk=unit.pk).update(is_active=False)  # its stats not refreshed
+    result = ledger_check.verify()
+    found = {(d.kind, d.uc_id, d.month, d.item, d.expected, d.found) for d in result.rows}
+    assert (
+        "pattern_stat",
+        world.uc_a.id,
+        DEC,
+        "last 3 months always",
+        pattern.always,
+        pattern.always + 2,
+    ) in found
+    assert ("flow_stat", world.uc_b.id, DEC, "closed units", 1, 0) in found
+    assert ("unit_stat", world.uc_b.id, None, "inactive", 1, 0) in found
+    assert ledger_check.verify(uc_ids=[world.uc_c.id]).ok
+    stats_refresh()
+    assert ledger_check.verify().ok
 
 
 @pytest.mark.django_db
