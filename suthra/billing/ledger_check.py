@@ -7,10 +7,12 @@ discrepancy — listed up to ``limit`` rows, counted in full:
 - **chain**: for each bill whose unit also has a bill of the month before, the previous bill's
   balance ``max(0, fee + arrears − paid)`` must equal this bill's arrears. A bill with an
   approved adjustment (``Adjustment``) had its arrears rewritten on approval: the chain then
-  reads the arrears it had before (``arrears_before`` of its first approved adjustment); the
-  previous bill counts with its figures as they are now (corrected), since the next month's
-  arrears carry the correction. The first bill of a unit, and a bill after a gap (no bill the
-  month before, e.g. an archived month), start a chain: their arrears are not checked.
+  reads the arrears it had before (``arrears_before`` of its first approved adjustment), and
+  also accepts the arrears it has now (a correction of the month before carried into it as an
+  adjustment of its own); the previous bill counts with its figures as they are now
+  (corrected), since the next month's arrears carry the correction. The first bill of a unit,
+  and a bill after a gap (no bill the month before, e.g. an archived month), start a chain:
+  their arrears are not checked.
 - **monthly_stat** / **type_stat**: ``stats.MonthlyStat`` and ``stats.MonthlyTypeStat`` of the
   months whose bills are in the table, against a ``GROUP BY`` of the bills (the recount is
   written here again, independent of ``stats.services``).
@@ -163,11 +165,18 @@ def _chain(c: _Collector, month: dt.date | None, ucs: list[int] | None) -> None:
     )
     chained = (
         f"SELECT b.unit_id, b.month, COALESCE(adj.arrears_before, b.arrears) AS found, "  # noqa: S608
+        "b.arrears AS arrears, "
         f"LAG(b.month) OVER w AS p_month, LAG({owed}) OVER w AS expected "
         f"FROM {BILL} b{join_unit} LEFT JOIN adj ON adj.bill_id = b.psid {where_sql} "
         "WINDOW w AS (PARTITION BY b.unit_id ORDER BY b.month)"
     )
-    outer = [f"x.p_month = {_prev_month_sql('x.month')}", "x.found <> x.expected"]
+    # An adjusted bill passes when its arrears before or after the adjustment follow: a
+    # correction carried into this bill (written as an adjustment of it) makes the after.
+    outer = [
+        f"x.p_month = {_prev_month_sql('x.month')}",
+        "x.found <> x.expected",
+        "x.arrears <> x.expected",
+    ]
     outer_params: list[Any] = []
     if month is not None:
         outer.append("x.month = %s")

@@ -98,9 +98,28 @@ def test_approved_adjustment_is_not_a_discrepancy(world, ledgers):
     Bill.objects.filter(psid=ledgers["a"][2].psid).update(arrears=0)
     # A fee correction on Dec of unit c (its arrears stay chained).
     _approve(ledgers["c"][2], user=world.head, new_fee=100)
+    # A second approved adjustment of the same bill: the chain reads the first one's before.
+    _approve(Bill.objects.get(psid=nov.psid), user=world.head, new_fee=200)
+    Bill.objects.filter(psid=ledgers["a"][2].psid).update(arrears=0)
     stats_refresh()
     result = ledger_check.verify()
     assert result.ok, result.rows
+
+
+@pytest.mark.django_db
+def test_a_correction_carried_as_an_adjustment_of_the_next_bill(world, ledgers):
+    # Unit b: Nov arrears 0 → waived fee 500 → 0 owed; Dec's arrears (500) corrected to 0 by
+    # an adjustment of Dec: its arrears before (500) no longer follow, its arrears now do.
+    nov, dec = ledgers["b"][1], ledgers["b"][2]
+    _approve(nov, user=world.manager, new_fee=0)
+    _approve(dec, user=world.manager, new_arrears=0)
+    stats_refresh()
+    assert ledger_check.verify().ok
+    # Neither before nor after follows: a discrepancy, reported with the arrears before.
+    Bill.objects.filter(psid=dec.psid).update(arrears=7)
+    stats_refresh()
+    (d,) = ledger_check.verify().rows
+    assert (d.kind, d.unit_id, d.expected, d.found) == ("chain", dec.unit_id, 0, 500)
 
 
 @pytest.mark.django_db
