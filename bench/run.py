@@ -690,6 +690,7 @@ def measure_verify() -> dict[str, Any]:
 
     result = ledger_check.verify()
     return {
+        "load": round(os.getloadavg()[0], 1),
         "seconds": result.seconds,
         "bills": result.bills_checked,
         "discrepancies": result.total,
@@ -930,7 +931,7 @@ def render(results: dict[str, Any]) -> str:
         parts = ", ".join(f"{k} {v:.1f} s" for k, v in check["timings"].items())
         out.append(
             f"{check['bills']:,} bills: **{check['seconds']:.1f} s** (budget 60 s): {parts}; "
-            f"{check['discrepancies']:,} discrepancies."
+            f"{check['discrepancies']:,} discrepancies (load average {check.get('load', '?')})."
         )
     else:
         out.append(f"Not run: {check.get('skipped', 'not run')}.")
