@@ -16,6 +16,7 @@ already has the requested number of units — then measures:
 - bill import and payment reconciliation of a full month (one row per unit), on a scratch copy
   of the database (CREATE DATABASE … TEMPLATE) that is dropped afterwards;
 - a full month's CSV export: time and peak memory (in a child process);
+- the ledger check (`verify_ledgers`) over every unit and summary;
 - the on-disk size of every table and index.
 
 Benchmarks are not tests: this never runs in CI and only prints and records figures.
@@ -721,6 +722,21 @@ def measure_imports(url: str) -> dict[str, Any]:
     return result
 
 
+def measure_verify() -> dict[str, Any]:
+    """`manage.py verify_ledgers` without filters: every unit's chain and every summary against a
+    recount (set-based SQL, billing/ledger_check.py); the budget is 60 s at 300 k × 12."""
+    from suthra.billing import ledger_check
+
+    result = ledger_check.verify()
+    return {
+        "load": round(os.getloadavg()[0], 1),
+        "seconds": result.seconds,
+        "bills": result.bills_checked,
+        "discrepancies": result.total,
+        "timings": result.timings,
+    }
+
+
 def measure_sizes() -> dict[str, Any]:
     from django.db import connection
 
@@ -966,6 +982,16 @@ def render(results: dict[str, Any]) -> str:
         )
     else:
         out.append(f"| CSV export | — | — | — | {export.get('skipped')} |")
+    check = results.get("verify", {})
+    out += ["", "### Ledger check (`manage.py verify_ledgers`, every unit and summary)", ""]
+    if "seconds" in check:
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in check["timings"].items())
+        out.append(
+            f"{check['bills']:,} bills: **{check['seconds']:.1f} s** (budget 60 s): {parts}; "
+            f"{check['discrepancies']:,} discrepancies (load average {check.get('load', '?')})."
+        )
+    else:
+        out.append(f"Not run: {check.get('skipped', 'not run')}.")
     over = sizes["database"] / 2**20 - BUDGET_MB
     out += [
         "",
@@ -1021,7 +1047,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
     parser.add_argument("--no-write", action="store_true", help="do not update PERFORMANCE.md")
-    parser.add_argument("--skip", default="", help="comma list: pages,admin,pandas,imports,export")
+    parser.add_argument(
+        "--skip", default="", help="comma list: pages,admin,verify,pandas,imports,export"
+    )
     parser.add_argument(
         "--only", default="", help="comma list of substrings: measure only the pages they name"
     )
@@ -1061,6 +1089,8 @@ def main() -> None:
     results["pages"] = [] if "pages" in skip else measure_pages(ctx, args.reps, args.only)
     print("admin changelist …", flush=True)
     results["admin"] = {} if "admin" in skip else measure_admin(ctx, args.reps)
+    print("ledger check …", flush=True)
+    results["verify"] = {"skipped": "--skip"} if "verify" in skip else measure_verify()
     results["sizes"] = measure_sizes()
     results["machine"] = machine()
     from django.db import connections

@@ -151,6 +151,10 @@ TASKS = {
 }
 # /health/?worker=1 reports the worker stalled when a ready task waited longer than this.
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 300, minimum=10)
+# The nightly ledger check (manage.py verify_ledgers) is due from this hour, Pakistan time.
+LEDGER_CHECK_HOUR = env_int("LEDGER_CHECK_HOUR", 2, minimum=0)
+# Memory for its sorts and groupings on PostgreSQL (SET LOCAL work_mem, its transaction only).
+LEDGER_CHECK_WORK_MEM = env_str("LEDGER_CHECK_WORK_MEM", "64MB")
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Staff"

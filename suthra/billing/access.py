@@ -67,7 +67,15 @@ def _adjustment_with_proof(world):
 
 DECIDED = "a decision form always answers with a redirect (the message says what happened)"
 
+
+def _uc(world):
+    return {"pk": world.uc_a.pk}
+
+
 CASES = [
+    # The ledger check's discrepancies: the user's area; one UC is a 404 out of scope.
+    Case("billing:ledger_check", "MANAGER"),
+    Case("billing:ledger_check_uc", "MANAGER", obj=_uc),
     Case("billing:bills", "AGENT"),
     Case("billing:bills_export", "AGENT"),
     # Without a filter the bulk page sends the user back to the query tool.

@@ -365,3 +365,80 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.bill_id} Rs {self.amount}"
+
+
+class DiscrepancyKind(models.TextChoices):
+    """What the nightly ledger check (``billing/ledger_check.py``) compares."""
+
+    CHAIN = "chain", _("Arrears do not follow the previous bill")
+    MONTHLY_STAT = "monthly_stat", _("Month summary differs from the bills")
+    TYPE_STAT = "type_stat", _("Business-type summary differs from the bills")
+    UNIT_STAT = "unit_stat", _("Unit count summary differs from the units")
+    ARCHIVED_UC = "archived_uc", _("Archived month summary differs from its archive totals")
+    ARCHIVED_MONTH = "archived_month", _("Archive totals differ from their UC totals")
+    PATTERN_STAT = "pattern_stat", _("Payment-pattern summary differs from the bills")
+    FLOW_STAT = "flow_stat", _("New / closed units summary differs from a recount")
+
+
+class LedgerCheck(models.Model):
+    """One full run of the ledger check (``manage.py verify_ledgers``, nightly by the worker).
+
+    ``discrepancies`` is the full count; ``by_uc`` the count per UC id (key ``"0"``: figures
+    of no single UC, e.g. an archive's totals), so a manager's warning counts only their
+    cities. Only the newest run keeps its listed rows (``LedgerDiscrepancy``, at most the
+    run's limit)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    discrepancies = models.PositiveIntegerField(default=0)
+    by_kind = models.JSONField(default=dict, blank=True)
+    by_uc = models.JSONField(default=dict, blank=True)
+    listed = models.PositiveIntegerField(default=0)
+    bills_checked = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.discrepancies}"
+
+    def count_for(self, ucs: frozenset[int] | None) -> int:
+        """Discrepancies in the given UCs (``None``: everywhere)."""
+        if ucs is None:
+            return self.discrepancies
+        return sum(n for uc, n in self.by_uc.items() if int(uc) in ucs)
+
+
+class LedgerDiscrepancy(models.Model):
+    """One listed discrepancy of the newest ``LedgerCheck``."""
+
+    run = models.ForeignKey(LedgerCheck, on_delete=models.CASCADE, related_name="rows")
+    kind = models.CharField(max_length=20, choices=DiscrepancyKind.choices)
+    uc = models.ForeignKey(
+        UnionCouncil,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        SurveyUnit,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    month = models.DateField(null=True, blank=True)
+    # What was compared, e.g. "arrears" or "status=1 aging=0 fees".
+    item = models.CharField(max_length=120, blank=True)
+    expected = models.BigIntegerField()
+    found = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unit_id or self.uc_id} {self.month}"

@@ -259,3 +259,34 @@ def bill_import_batch(psid: int, month: dt.date | None = None) -> ImportBatch | 
         if batch.psids_all or batch.pk in holding:
             return batch
     return None
+
+
+def ledger_warning(actor: Any) -> dict[str, Any] | None:
+    """For MANAGER and HEAD: the newest ledger check's discrepancies in their area, if any."""
+    from suthra.accounts.models import Role
+    from suthra.billing.ledger_check import latest_run
+
+    if not getattr(actor, "is_authenticated", False) or not actor.at_least(Role.MANAGER):
+        return None
+    run = latest_run()
+    if run is None:
+        return None
+    count = run.count_for(uc_ids(actor))
+    return {"run": run, "count": count} if count else None
+
+
+def ledger_discrepancies(actor: Any, *, uc_id: int | None = None) -> tuple[Any, QuerySet[Any]]:
+    """The newest ledger check and its listed discrepancies in the actor's area (figures of
+    no single UC, e.g. an archive's totals, only for those who see everything)."""
+    from suthra.billing.ledger_check import latest_run
+    from suthra.billing.models import LedgerDiscrepancy
+
+    run = latest_run()
+    qs = scoped(
+        actor,
+        LedgerDiscrepancy.objects.filter(run=run).select_related("uc__city", "unit"),
+        "uc",
+    )
+    if uc_id is not None:
+        qs = qs.filter(uc_id=uc_id)
+    return run, qs

@@ -14,6 +14,8 @@ urlpatterns = [
         "payments/exceptions/<int:pk>/resolve/", views.exception_resolve, name="exception_resolve"
     ),
     path("units/<int:pk>/ledger/", views.ledger, name="ledger"),
+    path("ledger-check/", views.ledger_check, name="ledger_check"),
+    path("ledger-check/uc/<int:pk>/", views.ledger_check, name="ledger_check_uc"),
 ]
 urlpatterns += [
     path("adjustments/", views.adjustment_list, name="adjustments"),

@@ -581,3 +581,20 @@ def adjustment_proof(request: HttpRequest, pk: int) -> HttpResponse:
     """The request's proof (photo or PDF), only for users whose area includes the unit."""
     adjustment = _adjustment_or_404(request, pk)
     return cast(HttpResponse, photos.document_response(adjustment.proof_key))
+
+
+@role_required(Role.MANAGER)
+@require_GET
+def ledger_check(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The newest nightly ledger check's discrepancies in the user's area (or one UC)."""
+    uc = scope.uc_or_404(request.user, pk) if pk is not None else None
+    run, qs = selectors.ledger_discrepancies(request.user, uc_id=uc.id if uc else None)
+    count = 0
+    if run is not None:
+        count = run.count_for(frozenset({uc.id}) if uc is not None else scope.uc_ids(request.user))
+    page = paginate(request, qs, keys=["id"], default_size=100)
+    return render_page(
+        request,
+        "billing/ledger_check.html",
+        {"run": run, "page": page, "uc": uc, "count": count, "listed": qs.count()},
+    )

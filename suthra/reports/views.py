@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
+from suthra.billing.selectors import ledger_warning
 from suthra.core import exports
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
@@ -56,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "activity": selectors.activity(actor, limit=8),
             "adjustments": adjustments_report.dashboard_adjustments(actor, place, period.month),
             "imports": selectors.recent_imports(actor),
+            "ledger_warning": ledger_warning(actor),
             "qs_without_place": query_string(request, city=None, uc=None),
             "future_months": selectors.month_choices(
                 selectors.future_months(actor, place, rows),

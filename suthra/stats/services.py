@@ -396,3 +396,47 @@ def rebuild_consumer_summaries(archived: set[dt.date] | None = None) -> None:
     if span["first"] is not None:
         _refresh_patterns(None, span["first"], span["last"], archived)
     _refresh_flows(None, units_changed=None, archived=archived)
+
+
+# --- recounts for the ledger check (billing/ledger_check.py): computed, never written --------
+
+
+def pattern_recount(ends: list[dt.date], uc_ids: list[int] | None) -> list[PaymentPatternStat]:
+    """The payment patterns of the end months ``ends`` (of ``uc_ids``, or all UCs) as a fresh
+    count of the bills would store them; unsaved rows."""
+    rows: list[PaymentPatternStat] = []
+    ends = sorted(set(ends))
+    while ends:
+        run = [ends[0]]
+        for m in ends[1:WINDOW]:
+            if m != _add(run[-1], 1):
+                break
+            run.append(m)
+        rows += _pattern_chunk(run, uc_ids)
+        ends = ends[len(run) :]
+    return rows
+
+
+def flow_recount(
+    uc_ids: list[int] | None, archived: set[dt.date]
+) -> dict[tuple[int, dt.date], tuple[int, int]]:
+    """(uc, month) → (new, closed) as ``_refresh_flows`` counts them from the units and bills;
+    ``closed`` of an ``archived`` month is 0 here (its stored figure cannot be recounted)."""
+    units = SurveyUnit.objects.all()
+    if uc_ids is not None:
+        units = units.filter(uc_id__in=uc_ids)
+    flows: dict[tuple[int, dt.date], list[int]] = defaultdict(lambda: [0, 0])
+    for row in (
+        units.filter(surveyed_at__isnull=False)
+        .annotate(m=TruncMonth("surveyed_at", tzinfo=timezone.get_current_timezone()))
+        .values("uc_id", "m")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        month = row["m"].date() if isinstance(row["m"], dt.datetime) else row["m"]
+        flows[(row["uc_id"], month)][0] += row["n"]
+    last_bill = Bill.objects.filter(unit=OuterRef("pk")).order_by("-month").values("month")[:1]
+    for uc_id, last in units.filter(is_active=False).values_list("uc_id", Subquery(last_bill)):
+        if last is not None and last not in archived:
+            flows[(uc_id, last)][1] += 1
+    return {k: (v[0], v[1]) for k, v in flows.items() if v[0] or v[1]}
