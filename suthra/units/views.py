@@ -153,6 +153,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "new_ticket_url": maybe_url("tickets:new", unit.pk),
         "ledger_url": maybe_url("billing:ledger", unit.pk),
         "new_visit_url": maybe_url("visits:new", unit.pk),
+        "collect_cash_url": maybe_url("cash:collect", unit.pk) if unit.is_active else None,
     }
     return render(request, "units/detail.html", ctx)
 
