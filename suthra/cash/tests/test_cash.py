@@ -339,3 +339,22 @@ def test_cash_report_and_exports_are_scoped(world, unit, bill, login):
     # The cash report agrees with the ledger of the bill.
     bill.refresh_from_db()
     assert bill.paid_amount == row["collected"]
+
+
+def test_collection_by_channel_includes_field_cash(world, unit, bill, login):
+    other = make_unit(world.uc_a)
+    make_bill(other, current_month(), fee=300, paid=300, channel=PaymentChannel.JAZZCASH)
+    collect(world, unit, 500)
+    month = f"{current_month():%Y-%m}"
+    r = login(world.supervisor).get(
+        reverse("reports:collection"), {"from": month, "to": month, "group": "uc"}
+    )
+    assert r.status_code == 200
+    table = r.context["result"].tables[1]
+    assert table.rows == [["JazzCash", 1, 300], ["Cash to field staff", 1, 500]]
+    assert table.footer[1:] == [2, 800]
+    # Out of scope: nothing from Lahore.
+    r = login(world.supervisor_multan).get(
+        reverse("reports:collection"), {"from": month, "to": month}
+    )
+    assert r.context["result"].tables[1].rows == []
