@@ -48,13 +48,21 @@ def _lines(receipt: CashReceipt) -> list[tuple[str, str, str]]:
 
 
 def receipt_pdf(receipt: CashReceipt, size: str = "80") -> bytes:
+    """The receipt as PDF; a thermal roll is cut as long as the receipt (laid out twice: once
+    on a long page to measure it)."""
+    width, height, margin, _base = FORMATS[size]
+    if height is not None:
+        return bytes(_render(receipt, size, height).output())
+    used = _render(receipt, size, 400).get_y()
+    return bytes(_render(receipt, size, used + margin).output())
+
+
+def _render(receipt: CashReceipt, size: str, page_h: float) -> Any:
     from fpdf import FPDF
 
     width, height, margin, base = FORMATS[size]
     lines = _lines(receipt)
-    # A roll is as long as the receipt: about two text lines per row plus the header.
     roll = height is None
-    page_h = height or (margin * 2 + base * 0.55 * (len(lines) * 2 + 14) + 20)
     pdf = FPDF(orientation="P", unit="mm", format=(width, page_h))
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(auto=not roll, margin=margin)
@@ -96,13 +104,10 @@ def receipt_pdf(receipt: CashReceipt, size: str = "80") -> bytes:
     half = inner / 2
     for en, ur, value in lines:
         pdf.set_font("sans", "", base - 1)
-        y = pdf.get_y()
         pdf.cell(half, line_h, en, align="L")
         pdf.cell(half, line_h, ur, align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("sans", "B", base)
         pdf.multi_cell(inner, line_h, value, align="C", new_x="LMARGIN", new_y="NEXT")
-        if pdf.get_y() < y:  # a page break on A6
-            continue
     pdf.ln(1)
     pdf.set_font("sans", "", base - 1)
     pdf.multi_cell(
@@ -124,7 +129,7 @@ def receipt_pdf(receipt: CashReceipt, size: str = "80") -> bytes:
         new_y="NEXT",
     )
     pdf.multi_cell(inner, line_h, keep_ur, align="C", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    return pdf
 
 
 def receipt_context(receipt: CashReceipt) -> dict[str, Any]:
