@@ -26,6 +26,7 @@ def receipts_for(actor: Any) -> QuerySet[CashReceipt]:
 
 
 def unit_receipts(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[CashReceipt]:
+    """The unit page's section (registered in ``units.history`` by ``CashConfig.ready``)."""
     return list(receipts_for(actor).filter(unit=unit).order_by("-collected_at")[:limit])
 
 

@@ -94,7 +94,8 @@ def cash_in_hand(actor: Any) -> int:
 
 def _check_limit(actor: Any, amount: int = 0) -> None:
     in_hand = cash_in_hand(actor)
-    if in_hand + amount > cash_limit():
+    # A block (amount 0) is refused once the cash in hand has reached the limit.
+    if in_hand + max(amount, 1) > cash_limit():
         raise ValidationError(
             _(
                 "Your cash in hand (Rs %(in_hand)s) would go over the limit of Rs %(limit)s. "

@@ -358,3 +358,51 @@ def test_collection_by_channel_includes_field_cash(world, unit, bill, login):
         reverse("reports:collection"), {"from": month, "to": month}
     )
     assert r.context["result"].tables[1].rows == []
+
+
+def test_double_payment_from_cash_shows_in_the_queue_and_needs_an_outcome(world, unit, login):
+    make_bill(unit, current_month(), fee=300, paid=300, channel=PaymentChannel.EASYPAISA)
+    receipt, _ = collect(world, unit, 300)
+    client = login(world.supervisor)
+    text = client.get(reverse("billing:exceptions")).content.decode()
+    assert receipt.number in text and "Easypaisa" in text and "Cash to field staff" in text
+    exc = PaymentException.objects.get()
+    client.post(reverse("billing:exception_resolve", args=[exc.pk]), {"resolution": "called"})
+    exc.refresh_from_db()
+    assert exc.resolved_at is None  # a double payment needs refund or credit
+    client.post(
+        reverse("billing:exception_resolve", args=[exc.pk]),
+        {"resolution": "paid back at the office", "outcome": "refund"},
+    )
+    exc.refresh_from_db()
+    assert exc.resolution == "Refund noted: paid back at the office"
+    # Not visible to another city's supervisor.
+    text = login(world.supervisor_multan).get(reverse("billing:exceptions")).content.decode()
+    assert receipt.number not in text
+
+
+def test_managers_get_403_when_posting_cash(world, unit, bill, login):
+    client = login(world.manager)
+    url = reverse("cash:collect", args=[unit.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"amount": "100"}).status_code == 403
+    assert client.post(reverse("cash:blocks")).status_code == 403
+    assert not CashReceipt.objects.exists()
+
+
+def test_limit_message_on_the_page_and_no_block_above_it(world, unit, bill, login, settings):
+    settings.CASH_IN_HAND_LIMIT = 500
+    collect(world, unit, 500)
+    client = login(world.agent_a)
+    r = client.post(
+        reverse("cash:collect", args=[unit.pk]), {"amount": "100", "client_key": str(uuid.uuid4())}
+    )
+    assert r.status_code == 400 and b"over the limit" in r.content
+    assert client.post(reverse("cash:blocks")).status_code == 409
+    assert b"reached the limit" in client.get(reverse("cash:book")).content
+
+
+def test_unit_page_lists_receipts_and_links_to_collect(world, unit, bill, login):
+    receipt, _ = collect(world, unit, 100)
+    page = login(world.agent_a).get(reverse("units:detail", args=[unit.pk])).content.decode()
+    assert receipt.number in page and reverse("cash:collect", args=[unit.pk]) in page
