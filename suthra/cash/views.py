@@ -24,6 +24,7 @@ from suthra.cash.forms import CancelForm, CollectForm, ConfirmForm, HandOverForm
 from suthra.cash.models import CashReceipt, HandOver
 from suthra.cash.receipts import FORMATS, receipt_context, receipt_pdf
 from suthra.core import exports, photos
+from suthra.core.audit import audit_record
 from suthra.core.validators import int_param
 from suthra.units.models import SurveyUnit
 
@@ -332,6 +333,21 @@ def report(request: HttpRequest) -> HttpResponseBase:
         k: sum(r[k] for r in rows) for k, _l in REPORT_HEADER if k not in ("day", "collector", "uc")
     }
     fmt = request.GET.get("format", "")
+    if fmt and fmt not in ("csv", "xlsx", "pdf"):
+        raise BadRequest("format must be csv, xlsx or pdf")
+    if fmt:
+        # As the other reports' exports: who exported what, with which filters.
+        audit_record(
+            actor=request.user,
+            action="export.report",
+            object_type="report",
+            object_id="cash",
+            changes={
+                "format": fmt,
+                "filters": {"start": str(start), "end": str(end), "uc": str(uc_id or "")},
+            },
+            ip=_ip(request),
+        )
     stem = f"cash-{start:%Y%m%d}-{end:%Y%m%d}"
     title = _("Field cash")
     if fmt == "csv":
@@ -348,8 +364,6 @@ def report(request: HttpRequest) -> HttpResponseBase:
             filters=[(_("From"), str(start)), (_("To"), str(end))],
             user=request.user.get_username(),
         )
-    if fmt:
-        raise BadRequest("format must be csv, xlsx or pdf")
     return render_page(
         request,
         "cash/report.html",

@@ -334,6 +334,7 @@ def test_cash_report_and_exports_are_scoped(world, unit, bill, login):
         resp = client.get(reverse("cash:report"), {"format": fmt})
         body = b"".join(resp.streaming_content) if resp.streaming else resp.getvalue()
         assert resp.status_code == 200 and body.startswith(start), fmt
+    assert AuditEvent.objects.filter(action="export.report", object_id="cash").count() == 3
     page = client.get(reverse("cash:report")).content.decode()
     assert "Agent_A" in page
     # The cash report agrees with the ledger of the bill.
