@@ -39,6 +39,8 @@ from suthra.units.models import SurveyUnit
 logger = logging.getLogger("suthra.cash")
 
 COLLECTOR_ROLES = (Role.AGENT, Role.SUPERVISOR)
+# A receipt sent later from the phone's queue may be this old (as visits).
+MAX_AGE_DAYS = 7
 
 
 def cash_limit() -> int:
@@ -136,9 +138,12 @@ def receipt_by_key(client_key: uuid.UUID | None) -> CashReceipt | None:
     return CashReceipt.objects.filter(client_key=client_key).first()
 
 
-def current_bill(unit: SurveyUnit) -> Bill | None:
-    """The unit's bill of the current month, or else its latest bill before it."""
-    return Bill.objects.filter(unit=unit, month__lte=current_month()).order_by("-month").first()
+def current_bill(unit: SurveyUnit, on: dt.date | None = None) -> Bill | None:
+    """The unit's bill of the current month (or of the month of ``on``: a receipt written
+    offline pays the bill that was current when the cash was taken), or else its latest bill
+    before it."""
+    month = on.replace(day=1) if on else current_month()
+    return Bill.objects.filter(unit=unit, month__lte=month).order_by("-month").first()
 
 
 def amount_allowed(bill: Bill) -> int:
@@ -147,16 +152,19 @@ def amount_allowed(bill: Bill) -> int:
     return bill.balance + bill.monthly_fee * advance_months()
 
 
-def _offline_number(book: ReceiptBook, number: str) -> int:
+def _offline_number(book: ReceiptBook, number: str, collected_at: dt.datetime) -> int:
     """The running number of an offline receipt number, which must be from one of the book's
-    reserved blocks."""
+    reserved blocks, and written after the block reached the phone."""
     match = re.fullmatch(re.escape(book.prefix) + r"-(\d{6})", number)
     n = int(match.group(1)) if match else 0
-    if not n or not book.blocks.filter(first__lte=n, last__gte=n).exists():
+    block = book.blocks.filter(first__lte=n, last__gte=n).first() if n else None
+    if block is None:
         raise ValidationError(
             _("Receipt number %(number)s is not from a block reserved for you.")
             % {"number": number}
         )
+    if collected_at < block.issued_at - dt.timedelta(minutes=5):
+        raise ValidationError(_("The collection time is before this phone had the number."))
     return n
 
 
@@ -204,9 +212,13 @@ def cash_collect(
     collected_at = collected_at or timezone.now()
     if collected_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError(_("The collection time is in the future."))
+    if collected_at < timezone.now() - dt.timedelta(days=MAX_AGE_DAYS):
+        raise ValidationError(
+            _("The collection time is more than %(days)s days ago.") % {"days": MAX_AGE_DAYS}
+        )
     try:
         with transaction.atomic():
-            found = current_bill(unit)
+            found = current_bill(unit, timezone.localdate(collected_at))
             if found is None:
                 raise ValidationError(_("This unit has no bill to pay yet."))
             bill = (
@@ -227,7 +239,7 @@ def cash_collect(
                 # limit (the phone only gets a new block below the limit).
                 _check_limit(actor, amount)
             if offline:
-                _offline_number(book, receipt_number)
+                _offline_number(book, receipt_number, collected_at)
                 number = receipt_number
             else:
                 number = book.number(book.next_number)

@@ -407,3 +407,43 @@ def test_unit_page_lists_receipts_and_links_to_collect(world, unit, bill, login)
     receipt, _ = collect(world, unit, 100)
     page = login(world.agent_a).get(reverse("units:detail", args=[unit.pk])).content.decode()
     assert receipt.number in page and reverse("cash:collect", args=[unit.pk]) in page
+
+
+def test_an_offline_receipt_pays_the_bill_current_when_the_cash_was_taken(world, unit, settings):
+    from django.utils import timezone
+
+    settings.CASH_RECEIPT_BLOCK_SIZE = 2
+    this = current_month()
+    last = (this - dt.timedelta(days=1)).replace(day=1)
+    old = make_bill(unit, last, fee=300)
+    new = make_bill(unit, this, fee=300, arrears=300)
+    import time_machine
+
+    morning = timezone.make_aware(dt.datetime.combine(this - dt.timedelta(days=2), dt.time(8)))
+    with time_machine.travel(morning):
+        block = services.receipt_block_reserve(actor=world.agent_a)
+    taken = timezone.make_aware(dt.datetime.combine(this - dt.timedelta(days=1), dt.time(18)))
+    # Not before the phone had the number, and not more than a week old.
+    for when in (morning - dt.timedelta(hours=1), timezone.now() - dt.timedelta(days=8)):
+        with pytest.raises(ValidationError, match="before this phone|days ago"):
+            collect(
+                world,
+                unit,
+                300,
+                receipt_number=block.book.number(block.first),
+                client_key=uuid.uuid4(),
+                collected_at=when,
+            )
+    receipt, _ = collect(
+        world,
+        unit,
+        300,
+        receipt_number=block.book.number(block.first),
+        client_key=uuid.uuid4(),
+        collected_at=taken,
+    )
+    assert receipt.bill_id == old.psid
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.paid_amount, new.paid_amount) == (300, 0)
+    assert old.paid_on == taken.date()
