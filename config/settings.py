@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "suthra.billing",
     "suthra.tickets",
     "suthra.visits",
+    "suthra.cash",
     "suthra.notifications",
     "suthra.stats",
     "suthra.reports",
@@ -296,6 +297,12 @@ elif PHOTO_STORAGE != "local":
 if _photos:
     STORAGES["photos"] = _photos
 NOTIFY_EMAIL_MAX_ATTEMPTS = env_int("NOTIFY_EMAIL_MAX_ATTEMPTS", 4, minimum=1)
+# Field cash (suthra.cash): above this cash in hand a collector takes no new cash until a
+# hand-over; one receipt may take what is owed plus this many months' fee; a phone reserves
+# this many receipt numbers at a time for offline receipts.
+CASH_IN_HAND_LIMIT = env_int("CASH_IN_HAND_LIMIT", 50_000)
+CASH_MAX_ADVANCE_MONTHS = env_int("CASH_MAX_ADVANCE_MONTHS", 1)
+CASH_RECEIPT_BLOCK_SIZE = env_int("CASH_RECEIPT_BLOCK_SIZE", 20)
 SMS_BACKEND = env_str("SMS_BACKEND", "suthra.notifications.sms.LoggingSmsBackend")
 SMS_NOTIFY_KINDS = env_list("SMS_NOTIFY_KINDS", ["ticket.escalated"])
 SITE_URL = env_str("SITE_URL", "")

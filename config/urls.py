@@ -12,6 +12,7 @@ urlpatterns = [
     path("imports/", include("suthra.imports.urls")),
     path("tickets/", include("suthra.tickets.urls")),
     path("visits/", include("suthra.visits.urls")),
+    path("cash/", include("suthra.cash.urls")),
     path("notifications/", include("suthra.notifications.urls")),
     path("reports/", include("suthra.reports.urls")),
     path("api/v1/", include("suthra.api.urls")),

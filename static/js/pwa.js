@@ -202,7 +202,7 @@
         .map((r) => r.action),
     );
     document.querySelectorAll("main a[href]").forEach((a) => {
-      if (saved.has(a.href) && !a.classList.contains("pwa-saved")) {
+      if (saved.has(a.href) && !a.classList.contains("pwa-saved") && !a.dataset.noMark) {
         a.classList.add("pwa-saved");
         a.textContent = "✓ " + (tag.dataset.savedLabel || a.textContent);
       }

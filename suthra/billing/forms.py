@@ -169,6 +169,16 @@ class BulkForm(forms.Form):
 
 class ResolveForm(forms.Form):
     resolution = forms.CharField(max_length=255, label=_("What was done"))
+    # For a double payment: what became of the second payment.
+    outcome = forms.ChoiceField(
+        choices=[
+            ("", "—"),
+            ("refund", _("Refund noted")),
+            ("credit", _("Carried forward as credit")),
+        ],
+        required=False,
+        label=_("Second payment"),
+    )
 
 
 class AdjustmentForm(forms.Form):

@@ -1055,7 +1055,11 @@ class PaymentImport:
                 )
                 continue
             if bill[5]:  # already has a payment
-                if (bill[5], bill[6]) == (rec.amount, rec.paid_on):
+                if bill[8] == PaymentChannel.CASH_FIELD:
+                    # Cash was collected in the field for this bill: paid twice (even if the
+                    # amount and date are the same, the file's payment is another one).
+                    exception(rec, Kind.DOUBLE_PAYMENT, bill)
+                elif (bill[5], bill[6]) == (rec.amount, rec.paid_on):
                     unchanged += 1
                 else:
                     exception(rec, Kind.ALREADY_PAID, bill)
@@ -1181,7 +1185,8 @@ CREATE TEMP TABLE payment_plan ON COMMIT DROP AS
 SELECT k.*,
     (CASE WHEN k.verdict = {APPLY} AND k.amount >= k.due THEN {PAID}
         ELSE {PARTIAL} END)::smallint AS status,
-    (CASE WHEN k.verdict IN ({UNKNOWN_PSID}, {ALREADY_PAID}, {BEFORE_BILL_MONTH}) THEN k.verdict
+    (CASE WHEN k.verdict IN ({UNKNOWN_PSID}, {ALREADY_PAID}, {BEFORE_BILL_MONTH},
+            {DOUBLE_PAYMENT}) THEN k.verdict
         WHEN k.verdict = {APPLY} AND k.forgiven THEN {ADJUSTED_BILL}
         WHEN k.verdict = {APPLY} AND k.amount > k.due THEN {OVERPAID} END)::smallint AS exc_kind,
     FALSE AS queued_before
@@ -1189,13 +1194,14 @@ FROM (
     SELECT j.*, (CASE
         WHEN j.month IS NULL THEN {UNKNOWN_PSID}
         WHEN {outside} THEN {OUTSIDE}
+        WHEN j.b_paid > 0 AND j.b_channel = {CASH_FIELD} THEN {DOUBLE_PAYMENT}
         WHEN j.b_paid > 0 AND j.b_paid = j.amount AND j.b_paid_on = j.paid_on THEN {UNCHANGED}
         WHEN j.b_paid > 0 THEN {ALREADY_PAID}
         WHEN j.paid_on < j.month THEN {BEFORE_BILL_MONTH}
         ELSE {APPLY} END)::smallint AS verdict
     FROM (
         SELECT s.*, b.unit_id, u.uc_id, b.month, b.monthly_fee + b.arrears AS due,
-            b.paid_amount AS b_paid, b.paid_on AS b_paid_on,
+            b.paid_amount AS b_paid, b.paid_on AS b_paid_on, b.channel AS b_channel,
             EXISTS (SELECT 1 FROM billing_adjustment a WHERE a.bill_id = s.psid
                 AND a.status = {APPROVED} AND a.kind IN ({FORGIVING})) AS forgiven
         FROM payment_stage s
@@ -1238,6 +1244,7 @@ def _plan_payments_sql(
                 PARTIAL=int(BillStatus.PARTIAL),
                 APPROVED=int(AdjustmentStatus.APPROVED),
                 FORGIVING=", ".join(str(int(k)) for k in FORGIVING_KINDS),
+                CASH_FIELD=int(PaymentChannel.CASH_FIELD),
                 **{k.name: int(k) for k in Kind},
             ),
             params,
@@ -1300,9 +1307,9 @@ def _apply_payments_sql(batch: ImportBatch, plan: Plan) -> dict[str, int]:
         raise ConcurrentChange(gettext("Bills were paid meanwhile; start the import again."))
     _sql(
         "INSERT INTO billing_paymentexception (batch_id, row, kind, psid, bill_id, paid_on,"
-        " amount, channel, applied, resolution)"
+        " amount, channel, applied, resolution, receipt_number)"
         " SELECT %s, row, exc_kind, psid, CASE WHEN month IS NULL THEN NULL ELSE psid END,"
-        " paid_on, amount, channel, verdict = %s, '' FROM payment_plan"
+        " paid_on, amount, channel, verdict = %s, '', '' FROM payment_plan"
         " WHERE exc_kind IS NOT NULL AND NOT queued_before ORDER BY row",
         [batch.pk, PAY_APPLY],
     )

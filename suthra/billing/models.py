@@ -196,9 +196,17 @@ class PaymentException(models.Model):
         OVERPAID = 4, _("Paid more than the amount due")
         # Applied (money received), but the bill was waived or written off: someone checks.
         ADJUSTED_BILL = 5, _("Paid on a waived or written-off bill")
+        # Paid in cash to field staff and also through e-Pay (either order): both payments are
+        # shown, the resolution says whether it was refunded or carried forward as credit.
+        DOUBLE_PAYMENT = 6, _("Double payment (cash and e-Pay)")
 
+    # Null for a double payment found when cash was collected (no file).
     batch = models.ForeignKey(
-        ImportBatch, on_delete=models.PROTECT, related_name="payment_exceptions"
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_exceptions",
     )
     row = models.PositiveIntegerField(_("file row"))
     kind = models.PositiveSmallIntegerField(_("problem"), choices=Kind.choices)
@@ -224,6 +232,8 @@ class PaymentException(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+    # The field-cash receipt number involved in a double payment.
+    receipt_number = models.CharField(_("receipt number"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["-id"]

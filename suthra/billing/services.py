@@ -125,6 +125,71 @@ def bill_payment_record(
     return bill
 
 
+def bill_payment_collect(
+    *,
+    actor: Any,
+    bill: Bill,
+    amount: int,
+    paid_on: dt.date,
+    reference: str,
+    ip: str | None = None,
+) -> Bill:
+    """Add a payment collected in the field (channel "Cash to field staff") to ``bill``, which
+    the caller has locked (``select_for_update``) inside its transaction and checked for scope.
+    A bill with no payment, or one partly paid in cash before, takes it; the paid date is the
+    latest collection. Anything else is a double payment, which the caller queues instead.
+    Audited as ``bill.payment_cash`` with the receipt number (``reference``)."""
+    if amount <= 0:
+        raise BillingError("The amount must be more than zero.")
+    if bill.paid_amount and bill.channel != PaymentChannel.CASH_FIELD:
+        raise BillingError("This bill already has a payment through another channel.")
+    before = payment_state(bill)
+    bill.paid_amount = bill.paid_amount + amount
+    bill.paid_on = max(paid_on, bill.paid_on) if bill.paid_on else paid_on
+    bill.channel = PaymentChannel.CASH_FIELD
+    bill.save(update_fields=list(PAYMENT_FIELDS))
+    audit_record(
+        actor=actor,
+        action="bill.payment_cash",
+        object_type="bill",
+        object_id=bill.psid,
+        changes={**diff(before, payment_state(bill)), "receipt": reference},
+        ip=ip,
+    )
+    stats_refresh(keys=[(_uc_of(bill), bill.month)])
+    return bill
+
+
+def bill_payment_uncollect(
+    *,
+    actor: Any,
+    bill: Bill,
+    amount: int,
+    reference: str,
+    reason: str,
+    ip: str | None = None,
+) -> Bill:
+    """Take back a field-cash payment from ``bill`` (locked by the caller): the receipt was
+    cancelled. What other cash receipts paid stays. Audited as ``bill.payment_cash_cancel``."""
+    if bill.channel != PaymentChannel.CASH_FIELD or bill.paid_amount < amount:
+        raise BillingError("This bill's payment is not the cash of this receipt.")
+    before = payment_state(bill)
+    bill.paid_amount -= amount
+    if not bill.paid_amount:
+        bill.paid_on, bill.channel = None, PaymentChannel.NONE
+    bill.save(update_fields=list(PAYMENT_FIELDS))
+    audit_record(
+        actor=actor,
+        action="bill.payment_cash_cancel",
+        object_type="bill",
+        object_id=bill.psid,
+        changes={**diff(before, payment_state(bill)), "receipt": reference, "reason": reason},
+        ip=ip,
+    )
+    stats_refresh(keys=[(_uc_of(bill), bill.month)])
+    return bill
+
+
 def _uc_of(bill: Bill) -> int:
     return int(bill.unit.uc_id)
 
@@ -240,12 +305,30 @@ def bills_bulk_status(
     return {"selected": len(rows), "changed": len(targets), "skipped": len(rows) - len(targets)}
 
 
+# What became of the second payment of a double payment (cash and e-Pay).
+DOUBLE_PAYMENT_OUTCOMES = {
+    "refund": "Refund noted",
+    "credit": "Carried forward as credit on the next bill",
+}
+
+
 def payment_exception_resolve(
-    *, actor: Any, exception: PaymentException, resolution: str, ip: str | None = None
+    *,
+    actor: Any,
+    exception: PaymentException,
+    resolution: str,
+    outcome: str = "",
+    ip: str | None = None,
 ) -> PaymentException:
-    """Close an exception with what was done (SUPERVISOR and up; the view checks scope)."""
+    """Close an exception with what was done (SUPERVISOR and up; the view checks scope). A
+    double payment also says what became of the second payment (``outcome``: refund or credit),
+    recorded at the start of the resolution."""
     if not resolution.strip():
         raise BillingError("Say what was done.")
+    if exception.kind == PaymentException.Kind.DOUBLE_PAYMENT:
+        if outcome not in DOUBLE_PAYMENT_OUTCOMES:
+            raise BillingError("Say whether the second payment was refunded or carried forward.")
+        resolution = f"{DOUBLE_PAYMENT_OUTCOMES[outcome]}: {resolution.strip()}"
     with transaction.atomic():
         locked = PaymentException.objects.select_for_update().get(pk=exception.pk)
         if locked.resolved_at is not None:
@@ -259,7 +342,11 @@ def payment_exception_resolve(
             action="payment_exception.resolve",
             object_type="payexc",
             object_id=locked.pk,
-            changes={"resolution": locked.resolution, "psid": str(locked.psid)},
+            changes={
+                "resolution": locked.resolution,
+                "psid": str(locked.psid),
+                **({"outcome": outcome} if outcome else {}),
+            },
             ip=ip,
         )
     return locked

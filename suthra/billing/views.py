@@ -227,6 +227,7 @@ def exception_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 exception=exception,
                 resolution=form.cleaned_data["resolution"],
+                outcome=form.cleaned_data["outcome"],
                 ip=client_ip(request),
             )
             messages.success(

@@ -48,6 +48,10 @@ def _sw_config() -> dict[str, Any]:
     worklist = _url_or_none("visits:worklist")
     # Pages kept for offline use: the worklist and the visit pages it links to (same app prefix).
     prefixes = [worklist.rstrip("/").rsplit("/", 1)[0] + "/"] if worklist else []
+    # The cash collection form the worklist links to (field cash, suthra.cash), too.
+    collect = _url_or_none("cash:book")
+    if collect:
+        prefixes.append(collect + "collect/")
     exact = [p for p in (reverse("core:home"), reverse("pwa:queue"), worklist) if p]
     return {
         "precache": [static(path) for path in SHELL_STATIC] + [reverse("pwa:offline")],

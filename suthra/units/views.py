@@ -22,7 +22,7 @@ from suthra.accounts.models import Role
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
 from suthra.core.paging import count_hint, paginate
-from suthra.units import selectors, services
+from suthra.units import history, selectors, services
 from suthra.units.forms import ActiveForm, BillingForm, BrowseForm, BulkForm
 from suthra.units.models import SizeCategory, SurveyUnit
 
@@ -150,11 +150,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         v.url = maybe_url("visits:detail", v.pk)
     for t in tickets:
         t.url = maybe_url("tickets:detail", t.pk)
+    # Field cash receipts (suthra.cash registers the reader in units.history).
+    receipts = history.read("cash", actor=request.user, unit=unit, limit=20)
+    for r in receipts:
+        r.url = maybe_url("cash:receipt", r.pk)
     ctx = {
         "unit": unit,
         "bills": selectors.unit_bills(actor=request.user, unit=unit),
         "visits": visits,
         "tickets": tickets,
+        "receipts": receipts,
         "audit": selectors.unit_audit(actor=request.user, unit=unit),
         "photo": _photo(unit),
         "map_tiles": settings.MAP_TILE_URL,
@@ -166,6 +171,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "adjust_url": maybe_url("billing:adjustment_unit", unit.pk)
         if getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR)
         else None,
+        "collect_cash_url": maybe_url("cash:collect", unit.pk) if unit.is_active else None,
     }
     return render(request, "units/detail.html", ctx)
 

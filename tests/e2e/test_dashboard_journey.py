@@ -91,7 +91,7 @@ def test_manager_dashboard_on_phone_and_desktop_then_exports(phone, desktop, wor
     desktop.select_option("#id_group", "uc")
     desktop.locator(".report-filters button[type=submit]").click()
     desktop.wait_for_load_state("networkidle")
-    expect(desktop.locator(".report-table table")).to_contain_text("UC-Bosan")
+    expect(desktop.locator(".report-table table").first).to_contain_text("UC-Bosan")
     screenshot(desktop, "report-collection")
     with desktop.expect_download() as xlsx_info:
         desktop.locator("a[data-format=xlsx]").click()

@@ -1,6 +1,6 @@
 """Dependencies point one way (docs: /work/shared/STYLE.md, "Where code goes").
 
-core ← locations ← accounts ← units ← billing / tickets / visits ← reports / api; nothing
+core ← locations ← accounts ← units ← billing / tickets / visits ← cash ← reports / api; nothing
 imports reports or the api. Every module of every app is parsed with ``ast`` (top-level and
 function-level imports alike, never executed) and an import of a higher layer fails the test,
 unless it is on ``ALLOWED`` below with the reason it could not be fixed yet. Tests and
@@ -33,14 +33,16 @@ LAYERS: dict[str, int] = {
     "stats": 5,
     "tickets": 5,
     "visits": 5,
-    "reports": 6,
-    "api": 6,
+    # Field cash: pays bills (billing's service), shown on the unit page and in reports.
+    "cash": 6,
+    "reports": 7,
+    "api": 7,
     # The app shell (manifest, service worker, language middleware).
-    "pwa": 6,
+    "pwa": 7,
     # The demo data generator writes rows of every app.
-    "demo": 7,
+    "demo": 8,
 }
-TOP = 6  # same-layer imports are forbidden here: nothing imports reports or the api
+TOP = 7  # same-layer imports are forbidden here: nothing imports reports or the api
 
 # (module path under suthra/, imported app) → why it is still allowed. Remove an entry when the
 # import is gone: a stale entry fails the test too, so this list only shrinks.
