@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import threading
 import time
 import zoneinfo
 from typing import Any
@@ -262,6 +263,25 @@ def _due(campaign_id: int, now: dt.datetime) -> Q:
     )
 
 
+class _Throttle:
+    """Spaces gateway requests of this process by ``1 / SMS_RATE_PER_SECOND`` seconds, across
+    batches and campaigns (one worker process sends; see docs/DEPLOY.md)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last = -1e9
+
+    def wait(self, gap: float, sleep: Any) -> None:
+        with self.lock:
+            delay = self.last + gap - time.monotonic()
+            if delay > 0:
+                sleep(delay)
+            self.last = time.monotonic()
+
+
+_throttle = _Throttle()
+
+
 def run_batch(campaign_id: int, *, sleep: Any = time.sleep) -> dt.datetime | None:
     """Send one batch of the campaign's due messages; when to run again (``None``: finished).
 
@@ -280,7 +300,6 @@ def run_batch(campaign_id: int, *, sleep: Any = time.sleep) -> dt.datetime | Non
     batch = list(SmsMessage.objects.filter(_due(campaign_id, now)).order_by("id")[:size])
     blocked = selectors.opted_out()
     backend = None
-    last = 0.0
     for message in batch:
         if message.to in blocked:
             message.status, message.skip_reason = MessageStatus.SKIPPED, SkipReason.OPTED_OUT
@@ -288,10 +307,7 @@ def run_batch(campaign_id: int, *, sleep: Any = time.sleep) -> dt.datetime | Non
             continue
         if quiet_until(timezone.now()) is not None:
             break
-        wait = last + gap - time.monotonic()
-        if wait > 0:
-            sleep(wait)
-        last = time.monotonic()
+        _throttle.wait(gap, sleep)
         message.attempts += 1
         try:
             backend = backend or get_sms_backend()
