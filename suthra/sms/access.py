@@ -5,6 +5,7 @@ from django.conf import settings
 from suthra.core.access import Case
 from suthra.core.testing import make_bill, make_unit
 from suthra.sms.models import Campaign, Kind, SmsTemplate
+from suthra.sms.services import templates_ensure
 
 MONTH = dt.date(2025, 11, 1)
 
@@ -29,6 +30,7 @@ def _sent_campaign(world):
 
 
 def _template(world):
+    templates_ensure()
     return {"pk": SmsTemplate.objects.get(kind=Kind.BILL_ISSUED, language="ur").pk}
 
 

@@ -47,6 +47,21 @@ PKT = zoneinfo.ZoneInfo("Asia/Karachi")
 # --- templates ---------------------------------------------------------------------------
 
 
+def templates_ensure() -> None:
+    """Create any missing template with its default text (migration 0002 writes them; a
+    database flushed since, as by transactional tests, gets them back here)."""
+    from suthra.sms.defaults import DEFAULTS
+
+    have = set(SmsTemplate.objects.values_list("kind", "language"))
+    missing = [
+        SmsTemplate(kind=kind, language=language, body=body)
+        for (kind, language), body in DEFAULTS.items()
+        if (kind, language) not in have
+    ]
+    if missing:
+        SmsTemplate.objects.bulk_create(missing, ignore_conflicts=True)
+
+
 def template_update(*, actor: Any, template: SmsTemplate, body: str) -> SmsTemplate:
     """HEAD edits a template; unknown placeholders are refused."""
     if not actor.at_least(Role.HEAD):
@@ -95,6 +110,7 @@ def campaign_create(
         covered = selectors.covered_city_ids(actor)
         if covered is not None and city.pk not in covered:
             raise PermissionDenied("This city is outside your area.")
+    templates_ensure()
     if not SmsTemplate.objects.filter(kind=kind, language=language).exists():
         raise ValidationError(_("There is no template for this kind and language yet."))
     with transaction.atomic():

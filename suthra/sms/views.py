@@ -105,6 +105,7 @@ def campaign_send(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.HEAD)
 @require_GET
 def template_list(request: HttpRequest) -> HttpResponse:
+    services.templates_ensure()
     rows = [(t, count_parts(t.body)) for t in SmsTemplate.objects.all()]
     return render_page(request, "sms/templates.html", {"rows": rows})
 
