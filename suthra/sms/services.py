@@ -100,11 +100,8 @@ def campaign_create(
     if not actor.at_least(Role.MANAGER):
         raise PermissionDenied("Campaigns are for managers and head office.")
     if uc is not None:
-        if (
-            uc.city_id != city.pk
-            or scope.uc_ids(actor) is not None
-            and uc.pk not in (scope.uc_ids(actor) or set())
-        ):
+        mine = scope.uc_ids(actor)
+        if uc.city_id != city.pk or (mine is not None and uc.pk not in mine):
             raise PermissionDenied("This union council is outside your area.")
     else:
         covered = selectors.covered_city_ids(actor)
@@ -287,12 +284,12 @@ class _Throttle:
         self.lock = threading.Lock()
         self.last = -1e9
 
-    def wait(self, gap: float, sleep: Any) -> None:
+    def wait(self, gap: float, sleep: Any, clock: Any = time.monotonic) -> None:
         with self.lock:
-            delay = self.last + gap - time.monotonic()
+            delay = self.last + gap - clock()
             if delay > 0:
                 sleep(delay)
-            self.last = time.monotonic()
+            self.last = clock()
 
 
 _throttle = _Throttle()
