@@ -375,3 +375,25 @@ def test_template_editor_refuses_unknown_placeholders(world, login):
     assert AuditEvent.objects.filter(action="sms.template_update").count() == 1
     with pytest.raises(PermissionDenied):
         services.template_update(actor=world.manager, template=template, body="x")
+
+
+def test_with_a_deferring_backend_the_task_comes_back_at_8(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Production (django-tasks-db): a run in quiet hours re-enqueues itself for 08:00."""
+    from django_tasks_db.models import DBTaskResult
+
+    from suthra.sms.tasks import send_campaign
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _unit(world, "03001110001")
+    night = dt.datetime(2025, 11, 12, 22, 0, tzinfo=PKT)
+    with time_machine.travel(night, tick=False):
+        campaign = _campaign(world)
+        _confirm(campaign, world.manager, django_capture_on_commit_callbacks)
+        first = DBTaskResult.objects.get()
+        assert first.task_path == "suthra.sms.tasks.send_campaign"
+        assert send_campaign.call(campaign.pk) == "next run 2025-11-13T08:00:00+05:00"
+    later = DBTaskResult.objects.exclude(pk=first.pk).get()
+    assert later.run_after == dt.datetime(2025, 11, 13, 8, 0, tzinfo=PKT)
+    assert later.args_kwargs["args"] == [campaign.pk]
