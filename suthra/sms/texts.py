@@ -23,7 +23,7 @@ SAMPLE_VALUES = {
     "name": "Muhammad Aslam Khan",
     "psid": "10012025110012345",
     "amount": "1,500",
-    "due_date": "20-11-2025",
+    "due_date": "20/11/2025",
 }
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -78,6 +78,6 @@ def bill_values(
         "name": name,
         "psid": psid,
         "amount": paid if payment else balance,
-        "due_date": due_date(month).strftime("%d-%m-%Y"),
+        "due_date": due_date(month).strftime("%d/%m/%Y"),
         "link": lookup_link(psid),
     }

@@ -115,6 +115,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(SmsTemplate, pk=pk)
     form = TemplateForm(request.POST or None, initial={"body": template.body})
+    form.fields["body"].widget.attrs["lang"] = template.language
     if request.method == "POST" and form.is_valid():
         services.template_update(
             actor=request.user, template=template, body=form.cleaned_data["body"]

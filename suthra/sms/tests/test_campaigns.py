@@ -85,7 +85,7 @@ def test_preview_counts_recipients_skips_parts_and_renders_a_sample(world, login
     assert result.skipped == {"Invalid number": 1, "Opted out": 1, "Duplicate number": 1}
     sample = result.sample.text
     assert a.consumer_name in sample and str(bill_a.psid) in sample
-    assert "Rs 500" in sample and "20-11-2025" in sample
+    assert "Rs 500" in sample and "20/11/2025" in sample
     assert f"https://bills.example.pk/bill/?psid={bill_a.psid}" in sample
     # Urdu: UCS-2, 67 units a part when split; with the link the text is 141 units: 3 parts.
     assert result.parts_range == (3, 3) and result.total_parts == 6

@@ -49,7 +49,7 @@ def test_count_parts(text, encoding, units, parts):
 def test_urdu_template_sample_is_two_parts():
     text = (
         "محترم محمد اسلم، آپ کے بل PSID 10012025110012345 کی رقم Rs 1,500 کی آخری تاریخ "
-        "20-11-2025 ہے۔"
+        "20/11/2025 ہے۔"
     )
     assert count_parts(text).unicode
     assert count_parts(text).parts == 2
@@ -65,7 +65,7 @@ SAMPLES = [
     URDU * 70,
     URDU * 135,
     "a" * 66 + "😀" + "a" * 10,
-    "Dear Aslam, Rs 1,500 due 20-11-2025 ~ {link} | ok",
+    "Dear Aslam, Rs 1,500 due 20/11/2025 ~ {link} | ok",
     "محترم {name}، آپ کا بل Rs {amount} ہے۔",
 ]
 
