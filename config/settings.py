@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     # The JSON API (django-ninja; "ninja" serves Swagger UI from local static files).
     "ninja",
     "suthra.api",
+    "suthra.sms",
     # Harmless on SQLite; on PostgreSQL it provides trigram search and its indexes.
     "django.contrib.postgres",
 ]
@@ -306,6 +307,52 @@ CASH_RECEIPT_BLOCK_SIZE = env_int("CASH_RECEIPT_BLOCK_SIZE", 20)
 SMS_BACKEND = env_str("SMS_BACKEND", "suthra.notifications.sms.LoggingSmsBackend")
 SMS_NOTIFY_KINDS = env_list("SMS_NOTIFY_KINDS", ["ticket.escalated"])
 SITE_URL = env_str("SITE_URL", "")
+
+# --- SMS to consumers (suthra/sms; docs/DEPLOY.md, "SMS gateway") ----------------------------
+# The public address of the consumer pages: the SMS lookup link is PUBLIC_BASE_URL/bill/?psid=…
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or SITE_URL
+BILL_DUE_DAY = env_int("BILL_DUE_DAY", 20, minimum=1)
+# The generic HTTP gateway (SMS_BACKEND=suthra.sms.gateway.HttpSmsBackend).
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_METHOD = env_str("SMS_GATEWAY_METHOD", "POST").upper()
+if SMS_GATEWAY_METHOD not in ("GET", "POST"):
+    raise ImproperEnv("SMS_GATEWAY_METHOD must be GET or POST")
+SMS_GATEWAY_TO_PARAM = env_str("SMS_GATEWAY_TO_PARAM", "to")
+SMS_GATEWAY_TEXT_PARAM = env_str("SMS_GATEWAY_TEXT_PARAM", "text")
+SMS_GATEWAY_SENDER_PARAM = env_str("SMS_GATEWAY_SENDER_PARAM", "")
+SMS_GATEWAY_SENDER = env_str("SMS_GATEWAY_SENDER", "")
+SMS_GATEWAY_UNICODE_PARAM = env_str("SMS_GATEWAY_UNICODE_PARAM", "")
+SMS_GATEWAY_UNICODE_VALUE = env_str("SMS_GATEWAY_UNICODE_VALUE", "1")
+SMS_GATEWAY_USER_PARAM = env_str("SMS_GATEWAY_USER_PARAM", "")
+SMS_GATEWAY_USER = env_str("SMS_GATEWAY_USER", "")
+SMS_GATEWAY_PASSWORD_PARAM = env_str("SMS_GATEWAY_PASSWORD_PARAM", "")
+SMS_GATEWAY_PASSWORD = env_str("SMS_GATEWAY_PASSWORD", "")
+SMS_GATEWAY_BASIC_AUTH = env_bool("SMS_GATEWAY_BASIC_AUTH", False)
+SMS_GATEWAY_NUMBER_FORMAT = env_str("SMS_GATEWAY_NUMBER_FORMAT", "international")
+if SMS_GATEWAY_NUMBER_FORMAT not in ("international", "local"):
+    raise ImproperEnv("SMS_GATEWAY_NUMBER_FORMAT must be international or local")
+# Fixed extra parameters, "name=value" items separated by commas (e.g. "type=json,mask=1").
+SMS_GATEWAY_EXTRA_PARAMS = dict(
+    item.split("=", 1) for item in env_list("SMS_GATEWAY_EXTRA_PARAMS", []) if "=" in item
+)
+SMS_GATEWAY_SUCCESS_STATUS = [int(x) for x in env_list("SMS_GATEWAY_SUCCESS_STATUS", ["200"])]
+SMS_GATEWAY_SUCCESS_REGEX = env_str("SMS_GATEWAY_SUCCESS_REGEX", "")
+SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10, minimum=1)
+# Sending: batch size, requests per second, attempts, first retry delay (doubling).
+SMS_BATCH_SIZE = env_int("SMS_BATCH_SIZE", 100, minimum=1)
+SMS_RATE_PER_SECOND = env_int("SMS_RATE_PER_SECOND", 5, minimum=1)
+SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 3, minimum=1)
+SMS_RETRY_BASE_SECONDS = env_int("SMS_RETRY_BASE_SECONDS", 60, minimum=0)
+# No message leaves between these hours (Asia/Karachi); messages wait until the end hour.
+SMS_QUIET_HOURS = (
+    env_int("SMS_QUIET_START", 21, minimum=0),
+    env_int("SMS_QUIET_END", 8, minimum=0),
+)
+# The gateway's inbound callback (/sms/inbound/): shared secret, parameter names, STOP words.
+SMS_INBOUND_SECRET = env_str("SMS_INBOUND_SECRET", "")
+SMS_INBOUND_FROM_PARAM = env_str("SMS_INBOUND_FROM_PARAM", "from")
+SMS_INBOUND_TEXT_PARAM = env_str("SMS_INBOUND_TEXT_PARAM", "text")
+SMS_STOP_KEYWORDS = env_list("SMS_STOP_KEYWORDS", ["STOP", "بند"])
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -12,6 +12,9 @@ os.environ.setdefault("OTP_REQUIRED_FOR_ADMINS", "false")
 # lower these limits themselves.
 os.environ.setdefault("LOGIN_RATE_PER_IP", "10000")
 os.environ.setdefault("LOGIN_RATE_PER_USERNAME", "10000")
+# The SMS gateway's inbound callback needs a shared secret; sending is not rate limited here.
+os.environ.setdefault("SMS_INBOUND_SECRET", "test-inbound-secret")
+os.environ.setdefault("SMS_RATE_PER_SECOND", "1000")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import PASSWORD_HASHERS as _PRODUCTION_HASHERS  # noqa: E402

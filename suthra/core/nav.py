@@ -23,6 +23,8 @@ NAV: list[tuple[Any, str, str]] = [
     (_("Field cash"), "cash:report", "SUPERVISOR"),
     (_("Imports"), "imports:list", "MANAGER"),
     (_("Reports"), "reports:index", "SUPERVISOR"),
+    (_("SMS"), "sms:campaigns", "MANAGER"),
+    (_("Stop SMS"), "sms:optouts", "AGENT"),
     (_("Staff"), "accounts:staff_list", "HEAD"),
     (_("Audit log"), "accounts:audit_log", "HEAD"),
     (_("API tokens"), "api_tokens:list", "AGENT"),

@@ -39,6 +39,8 @@ LAYERS: dict[str, int] = {
     "api": 7,
     # The app shell (manifest, service worker, language middleware).
     "pwa": 7,
+    # SMS to consumers: reads bills and units, sends through notifications' backend.
+    "sms": 6,
     # The demo data generator writes rows of every app.
     "demo": 8,
 }
