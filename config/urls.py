@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/", include("suthra.visits.urls")),
     path("notifications/", include("suthra.notifications.urls")),
     path("reports/", include("suthra.reports.urls")),
+    path("", include("suthra.consumers.urls")),
     path("api/v1/", include("suthra.api.urls")),
     path("api-tokens/", include("suthra.api.token_urls")),
     path("admin/", admin.site.urls),

@@ -152,6 +152,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "active_form": ActiveForm(initial={"active": "0" if unit.is_active else "1"}),
         "new_ticket_url": maybe_url("tickets:new", unit.pk),
         "ledger_url": maybe_url("billing:ledger", unit.pk),
+        "bill_pdf_url": maybe_url("consumers:unit_bill_pdf", unit.pk),
         "new_visit_url": maybe_url("visits:new", unit.pk),
     }
     return render(request, "units/detail.html", ctx)
