@@ -16,6 +16,41 @@ def _unit_with_bill(world):
     return {"pk": unit.pk}
 
 
+def _uc_query(world):
+    return {"uc": world.uc_a.id}
+
+
+def _notice(world):
+    import datetime as dt
+
+    from suthra.consumers.models import Notice, NoticeBatch
+
+    unit = make_unit(world.uc_a)
+    bill = make_bill(unit, dt.date(2026, 11, 1))
+    batch = NoticeBatch.objects.create(
+        created_by=world.head, deadline=dt.date(2026, 12, 15), notices=1
+    )
+    notice = Notice.objects.create(
+        batch=batch,
+        unit=unit,
+        psid=bill.psid,
+        issued_on=dt.date(2026, 11, 20),
+        amount=300,
+        months=["2026-11-01"],
+        deadline=dt.date(2026, 12, 15),
+        issued_by=world.head,
+    )
+    return {"pk": notice.pk, "_batch": batch.pk}
+
+
+def _batch(world):
+    return {"pk": _notice(world)["_batch"]}
+
+
+def _one_notice(world):
+    return {"pk": _notice(world)["pk"]}
+
+
 CASES = [
     Case("consumers:bill_pdf", "AGENT", obj=_bill),
     Case("consumers:unit_bill_pdf", "AGENT", obj=_unit_with_bill),
@@ -38,4 +73,9 @@ CASES = [
     Case("consumers:lookup", "PUBLIC"),
     Case("consumers:lookup", "PUBLIC", data={"psid": "123456789"}, note="unknown"),
     Case("consumers:lookup_pdf", "PUBLIC", data={"psid": "987654321"}, ok=(404,), note="unknown"),
+    # Notices for UC A: out of scope is a 404 (the UC, or a batch with none of its notices).
+    Case("consumers:notices", "MANAGER", obj=lambda w: {}, data=_uc_query),
+    Case("consumers:notice_batch", "MANAGER", obj=_batch),
+    Case("consumers:notice_batch_pdf", "MANAGER", obj=_batch),
+    Case("consumers:notice_pdf", "AGENT", obj=_one_notice),
 ]

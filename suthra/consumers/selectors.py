@@ -258,3 +258,22 @@ def find_public(*, psid: str = "", survey_id: str = "", mobile4: str = "") -> Bi
         mobile = bill.unit.billing_mobile or bill.unit.mobile
         return bill if mobile and mobile[-4:] == mobile4 else None
     return None
+
+
+def defaulters(bills: QuerySet[Bill]) -> Iterator[tuple[int, int, int, list[dt.date]]]:
+    """(psid, unit id, balance, months unpaid oldest first) of each bill of ``bills`` with a
+    balance: the bill's own month when unpaid, plus the months its arrears come from."""
+    rows = list(
+        bills.order_by("unit_id").values_list(
+            "psid", "unit_id", "month", "monthly_fee", "arrears", "paid_amount"
+        )
+    )
+    for i in range(0, len(rows), CHUNK):
+        part = rows[i : i + CHUNK]
+        histories = _histories([r[1] for r in part], max(r[2] for r in part))
+        for psid, unit_id, month, fee, arrears, paid in part:
+            balance = fee + arrears - paid
+            if balance <= 0:
+                continue
+            months, _more = arrears_months(month, arrears, histories.get(unit_id, []))
+            yield psid, unit_id, balance, sorted([*months, month])

@@ -60,3 +60,66 @@ def bill_printed(*, actor: Any, psid: int, layout: str, ip: str | None = None) -
         changes={"layout": layout},
         ip=ip,
     )
+
+
+def notices_issue(
+    *,
+    actor: Any,
+    bills: Any,
+    min_months: int | None,
+    min_amount: int | None,
+    deadline: dt.date,
+    params: dict[str, str],
+    ip: str | None = None,
+) -> Any:
+    """Issue a defaulter notice for each bill of ``bills`` (the newest month of a place, scoped
+    by the caller) whose unpaid months reach ``min_months`` and whose balance reaches
+    ``min_amount`` (each when given). One batch, one notice per unit; audited."""
+    from suthra.consumers import selectors
+    from suthra.consumers.models import Notice, NoticeBatch
+
+    today = timezone.localdate()
+    with transaction.atomic():
+        batch = NoticeBatch.objects.create(
+            created_by=actor,
+            params=params,
+            min_months=min_months,
+            min_amount=min_amount,
+            deadline=deadline,
+        )
+        rows = []
+        for psid, unit_id, owed, months in selectors.defaulters(bills):
+            if min_months and len(months) < min_months:
+                continue
+            if min_amount and owed < min_amount:
+                continue
+            rows.append(
+                Notice(
+                    batch=batch,
+                    unit_id=unit_id,
+                    psid=psid,
+                    issued_on=today,
+                    amount=owed,
+                    months=[m.isoformat() for m in months],
+                    deadline=deadline,
+                    issued_by=actor,
+                )
+            )
+        Notice.objects.bulk_create(rows, batch_size=1000)
+        batch.notices = len(rows)
+        batch.save(update_fields=["notices"])
+        audit_record(
+            actor=actor,
+            action="notices.issue",
+            object_type="notice_batch",
+            object_id=batch.pk,
+            changes={
+                **params,
+                "min_months": min_months,
+                "min_amount": min_amount,
+                "deadline": deadline.isoformat(),
+                "notices": len(rows),
+            },
+            ip=ip,
+        )
+    return batch

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
 from suthra.billing.models import Bill
 from suthra.consumers import lookup, printing, selectors, services
-from suthra.consumers.forms import BillSettingsForm
-from suthra.consumers.models import BillSettings, LookupCount
+from suthra.consumers.forms import BillSettingsForm, NoticeRunForm
+from suthra.consumers.models import BillSettings, LookupCount, Notice, NoticeBatch
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
-from suthra.core.validators import choice_param
+from suthra.core.validators import choice_param, int_param
 from suthra.units.selectors import unit_get
 
 
@@ -138,3 +142,106 @@ def public_lookup_pdf(request: HttpRequest) -> HttpResponseBase:
         raise Http404("Not found")
     data = bill_pdf_bytes(answer.bill, layout="a4", base=_base(request))
     return _pdf(data, f"bill-{answer.bill.psid}.pdf")
+
+
+# --- defaulter notices ------------------------------------------------------------------------
+
+
+@dataclass
+class Place:
+    uc: Any = None
+    city: Any = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.uc.name}, {self.uc.city.name}" if self.uc else str(self.city.name)
+
+
+def _place_bills(request: HttpRequest, data: Any) -> tuple[Place, QuerySet[Bill], Any]:
+    """The bills of the newest month of the chosen UC or city (in the actor's scope)."""
+    uc_id = int_param(data.get("uc"), name="uc", minimum=1)
+    city_id = int_param(data.get("city"), name="city", minimum=1)
+    bills = scope.scoped(request.user, Bill.objects.all(), "unit__uc")
+    if uc_id is not None:
+        place = Place(uc=scope.uc_or_404(request.user, uc_id))
+        bills = bills.filter(unit__uc_id=place.uc.id)
+    elif city_id is not None:
+        city = scope.visible_cities(request.user).filter(id=city_id).first()
+        if city is None:
+            raise Http404("Not found")
+        place = Place(city=city)
+        bills = bills.filter(unit__uc__city_id=city.id)
+    else:
+        raise Http404("Choose a union council or a city")
+    newest = bills.aggregate(m=Max("month"))["m"]
+    return place, bills.filter(month=newest), newest
+
+
+@role_required(Role.MANAGER)
+@require_http_methods(["GET", "POST"])
+def notices(request: HttpRequest) -> HttpResponse:
+    """Issue defaulter notices for a UC or a city: GET shows the form, POST records a batch."""
+    data = request.POST if request.method == "POST" else request.GET
+    place, bills, newest = _place_bills(request, data)
+    form = NoticeRunForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        params = {"uc": str(place.uc.id)} if place.uc else {"city": str(place.city.id)}
+        if newest:
+            params["month"] = f"{newest:%Y-%m}"
+        batch = services.notices_issue(
+            actor=request.user,
+            bills=bills,
+            min_months=form.cleaned_data.get("min_months"),
+            min_amount=form.cleaned_data.get("min_amount"),
+            deadline=form.cleaned_data["deadline"],
+            params=params,
+            ip=client_ip(request),
+        )
+        messages.success(request, _("%(n)s notices issued.") % {"n": batch.notices})
+        return redirect("consumers:notice_batch", pk=batch.pk)
+    ctx = {"form": form, "place": place, "month": newest, "batches": _batches(request)}
+    return render_page(
+        request, "consumers/notices.html", ctx, status=400 if request.method == "POST" else 200
+    )
+
+
+def _batches(request: HttpRequest) -> list[NoticeBatch]:
+    return list(NoticeBatch.objects.filter(created_by_id=request.user.pk).order_by("-id")[:10])
+
+
+def _own_batch(request: HttpRequest, pk: int) -> NoticeBatch:
+    # The batch's notices must be in the actor's scope; another's batch with none visible: 404.
+    batch = NoticeBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise Http404("Not found")
+    visible = scope.scoped(request.user, batch.items.all(), "unit__uc")
+    if batch.notices and not visible.exists():
+        raise Http404("Not found")
+    return batch
+
+
+@role_required(Role.MANAGER)
+@require_GET
+def notice_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = _own_batch(request, pk)
+    return render_page(request, "consumers/notice_batch.html", {"batch": batch})
+
+
+@role_required(Role.MANAGER)
+@require_GET
+def notice_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch's notices, three a page (only those in the actor's scope)."""
+    batch = _own_batch(request, pk)
+    items = scope.scoped(request.user, batch.items.all(), "unit__uc")
+    sheets = selectors.notice_sheets(items, base=_base(request))
+    data = printing.render(sheets, layout="a4-3", texts=selectors.texts())
+    return _pdf(data, f"notices-{batch.pk}.pdf")  # type: ignore[return-value]
+
+
+@login_required
+@require_GET
+def notice_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """One notice (one a page), for staff who can see its unit."""
+    notice = scope.get_or_404(request.user, Notice.objects.all(), "unit__uc", pk=pk)
+    sheets = selectors.notice_sheets(Notice.objects.filter(pk=notice.pk), base=_base(request))
+    return _pdf(printing.render(sheets, layout="a4", texts=selectors.texts()), f"notice-{pk}.pdf")

@@ -22,7 +22,7 @@ from suthra.accounts.models import Role
 from suthra.core.audit import client_ip
 from suthra.core.htmx import render_page
 from suthra.core.paging import count_hint, paginate
-from suthra.units import selectors, services
+from suthra.units import history, selectors, services
 from suthra.units.forms import ActiveForm, BillingForm, BrowseForm, BulkForm
 from suthra.units.models import SizeCategory, SurveyUnit
 
@@ -140,11 +140,16 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         v.url = maybe_url("visits:detail", v.pk)
     for t in tickets:
         t.url = maybe_url("tickets:detail", t.pk)
+    # Defaulter notices issued (the consumers app registers the reader).
+    notices = history.read("notices", actor=request.user, unit=unit, limit=20)
+    for n in notices:
+        n.url = maybe_url("consumers:notice_pdf", n.pk)
     ctx = {
         "unit": unit,
         "bills": selectors.unit_bills(actor=request.user, unit=unit),
         "visits": visits,
         "tickets": tickets,
+        "notices": notices,
         "audit": selectors.unit_audit(actor=request.user, unit=unit),
         "photo": _photo(unit),
         "map_tiles": settings.MAP_TILE_URL,
