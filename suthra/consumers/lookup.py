@@ -55,7 +55,8 @@ def find(
     started = time.monotonic()
     per_ip, per_psid, window = limits()
     psid, survey_id, mobile4 = psid.strip(), survey_id.strip().upper(), mobile4.strip()
-    target = psid or f"{survey_id}:{mobile4}"
+    # Per survey id, not per (survey id, digits): guessing the four digits is what is limited.
+    target = psid or f"survey:{survey_id}"
     allowed = ratelimit.allow(f"bill-ip:{ip or '-'}", per_ip, window)
     allowed = ratelimit.allow(f"bill-psid:{target}", per_psid, window) and allowed
     answer = Answer()

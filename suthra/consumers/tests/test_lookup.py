@@ -148,3 +148,11 @@ def test_api_lookup_shares_the_limits(client, bill):
     client.get("/api/v1/public/bill", {"psid": str(bill.psid)})
     limited = client.get("/api/v1/public/bill", {"psid": str(bill.psid)})
     assert limited.status_code == 429
+
+
+@override_settings(BILL_LOOKUP_PER_PSID=3, BILL_LOOKUP_PER_IP=100)
+def test_guessing_the_mobile_digits_is_limited_per_survey_id(client, bill):
+    for n in range(3):
+        client.get(URL, {"survey_id": "SP-1", "mobile4": f"{n:04d}"}, REMOTE_ADDR=f"10.0.0.{n}")
+    right = client.get(URL, {"survey_id": "SP-1", "mobile4": "4567"}, REMOTE_ADDR="10.0.0.9")
+    assert right.status_code == 429
