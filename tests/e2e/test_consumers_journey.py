@@ -20,10 +20,10 @@ NOV = dt.date(2026, 11, 1)
 def test_manager_prints_the_unpaid_bills_of_a_uc(desktop, world, login_as, screenshot):
     unpaid = [make_bill(make_unit(world.uc_a), NOV, fee=300) for _ in range(2)]
     make_bill(make_unit(world.uc_a), NOV, fee=300, paid=300, paid_on=NOV)
-    login_as(desktop, world.manager)
     # Tests run the export at once, inside the POST: rendering the PDF takes a few seconds.
     desktop.set_default_timeout(90_000)
     desktop.set_default_navigation_timeout(90_000)
+    login_as(desktop, world.manager)
     desktop.goto(f"/reports/export/?kind=bills&uc={world.uc_a.id}&status=unpaid&month=2026-11")
     desktop.check("input[value=pdf]")
     desktop.get_by_role("button", name="Start export").click()
