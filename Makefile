@@ -62,6 +62,7 @@ $(BENCH_STAMP): $(STAMP)
 # and payment files through preview + commit): slow. bench-generated: the generator's fast path.
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/bills_pdf.py
 
 bench-generated: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --data generated $(BENCH_ARGS)

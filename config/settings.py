@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "suthra.cash",
     "suthra.notifications",
     "suthra.stats",
+    "suthra.consumers",
     "suthra.reports",
     "suthra.demo",
     "suthra.pwa",
@@ -413,3 +414,10 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# The public bill lookup (/bill/ and the API): lookups per IP and per PSID in a window (seconds),
+# counted in the shared cache; every answer takes at least LOOKUP_MIN_SECONDS (no timing oracle).
+BILL_LOOKUP_PER_IP = env_int("BILL_LOOKUP_PER_IP", 20)
+BILL_LOOKUP_PER_PSID = env_int("BILL_LOOKUP_PER_PSID", 10)
+BILL_LOOKUP_WINDOW = env_int("BILL_LOOKUP_WINDOW", 600)
+LOOKUP_MIN_SECONDS = 0.15

@@ -26,3 +26,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# The public bill lookup: the access matrix hits it many times from one address; the rate-limit
+# tests set their own limits. No floor on the answer time (the timing test sets one).
+BILL_LOOKUP_PER_IP = 10_000
+BILL_LOOKUP_PER_PSID = 10_000
+LOOKUP_MIN_SECONDS = 0

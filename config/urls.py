@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("suthra.notifications.urls")),
     path("reports/", include("suthra.reports.urls")),
     path("sms/", include("suthra.sms.urls")),
+    path("", include("suthra.consumers.urls")),
     path("api/v1/", include("suthra.api.urls")),
     path("api-tokens/", include("suthra.api.token_urls")),
     # The admin signs in through the staff login (its rate limits, lockout, two-factor, audit).

@@ -45,6 +45,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+    "zip": "application/zip",
 }
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 PROGRAMME = gettext_lazy("Suthra Punjab — Sanitation fee billing")

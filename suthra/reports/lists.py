@@ -295,13 +295,19 @@ KINDS: dict[str, ListKind] = {
         ListKind("audit", gettext_lazy("Audit log"), "HEAD", (), _audit_columns, _audit),
     )
 }
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "pdf", "zip")
+# Printed bills (suthra/consumers/bulk.py): only the bills list, for MANAGER and up; a zip holds
+# one PDF per union council (a city, or everything visible).
+PRINT_FORMATS = ("pdf", "zip")
+PRINT_KINDS = ("bills",)
+PRINT_MINIMUM = "MANAGER"
 
 
 def parse(actor: Any, data: QueryDict) -> tuple[ListKind, str, Place, dict[str, Any]]:
     """Validate ``kind``, ``format`` and the filters (400 on bad input, 404 out of scope)."""
     kind = KINDS[choice_param(data.get("kind"), name="kind", allowed=KINDS, default="units") or ""]
-    fmt = choice_param(data.get("format"), name="format", allowed=FORMATS, default="csv") or "csv"
+    formats = FORMATS if kind.slug in PRINT_KINDS else ("csv", "xlsx")
+    fmt = choice_param(data.get("format"), name="format", allowed=formats, default="csv") or "csv"
     place = place_param(actor, data)
     params: dict[str, Any] = {
         "month": month_param(data.get("month"), name="month"),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from suthra.accounts.models import Staff
+from suthra.consumers import bulk
 from suthra.core import exports
 from suthra.core.audit import audit_record
 from suthra.reports import lists
@@ -29,6 +30,7 @@ def export_start(
     fmt: str,
     query: dict[str, str],
     ip: str | None = None,
+    base: str = "",
 ) -> ExportJob:
     """Record an export request (audited) and run it in the background after commit.
 
@@ -40,7 +42,8 @@ def export_start(
             requested_by=actor,
             kind=kind.slug,
             format=fmt,
-            params=query,
+            # Printed bills: the site's address for the QR codes (when SITE_URL is not set).
+            params={**query, "base": base} if fmt in lists.PRINT_FORMATS and base else query,
             expires_at=timezone.now() + dt.timedelta(hours=settings.EXPORT_KEEP_HOURS),
         )
         audit_record(
@@ -92,7 +95,14 @@ def export_run(job_id: int) -> None:
         header = [c.header for c in columns]
         name = exports.export_filename(kind.slug, fmt)
         with tempfile.TemporaryFile() as tmp:
-            if fmt == "xlsx":
+            if fmt in lists.PRINT_FORMATS:
+                # Printed bills (three a page), or a zip of one PDF per union council.
+                if not actor.at_least(lists.PRINT_MINIMUM):
+                    raise PermissionError("not allowed any more")
+                with translation.override(actor.language or settings.LANGUAGE_CODE):
+                    write = bulk.write_bills_zip if fmt == "zip" else bulk.write_bills_pdf
+                    write(tmp, queryset, base=job.params.get("base", ""), progress=progress)
+            elif fmt == "xlsx":
                 exports.write_xlsx(tmp, header, rows, title=title)
             else:
                 exports.write_csv(tmp, header, rows)
@@ -111,6 +121,23 @@ def export_run(job_id: int) -> None:
         file_key=key,
         file_name=name,
         finished_at=timezone.now(),
+    )
+    if fmt in lists.PRINT_FORMATS:
+        _notify_ready(job, actor)
+
+
+def _notify_ready(job: ExportJob, actor: Staff) -> None:
+    """Printing a UC takes a while: tell the requester when the file is ready."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from suthra.notifications.services import notify
+
+    notify(
+        recipients=[actor],
+        kind="export.finished",
+        title=gettext_lazy("Your printed bills are ready to download."),
+        url=reverse("reports:export_status", kwargs={"token": job.token}),
     )
 
 

@@ -176,16 +176,33 @@ def export(request: HttpRequest) -> HttpResponse:
     kind, fmt, place, params = lists.parse(request.user, data)
     if not request.user.at_least(kind.minimum):  # type: ignore[union-attr]
         raise PermissionDenied("Your role does not allow this export.")
+    can_print = kind.slug in lists.PRINT_KINDS and request.user.at_least(  # type: ignore[union-attr]
+        lists.PRINT_MINIMUM
+    )
+    if fmt in lists.PRINT_FORMATS and not can_print:
+        raise PermissionDenied("Your role does not allow printing bills.")
     query = lists.params_query(place, params)
     if request.method == "POST":
         job = services.export_start(
-            actor=request.user, kind=kind, fmt=fmt, query=query, ip=client_ip(request)
+            actor=request.user,
+            kind=kind,
+            fmt=fmt,
+            query=query,
+            ip=client_ip(request),
+            base=request.build_absolute_uri("/").rstrip("/"),
         )
         return redirect("reports:export_status", token=job.token)
     return render_page(
         request,
         "reports/export.html",
-        {"kind": kind, "fmt": fmt, "place": place, "query": query, "kinds": _kinds(request)},
+        {
+            "kind": kind,
+            "fmt": fmt,
+            "place": place,
+            "query": query,
+            "kinds": _kinds(request),
+            "can_print": can_print,
+        },
     )
 
 

@@ -154,12 +154,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     receipts = history.read("cash", actor=request.user, unit=unit, limit=20)
     for r in receipts:
         r.url = maybe_url("cash:receipt", r.pk)
+    # Defaulter notices issued (the consumers app registers the reader).
+    notices = history.read("notices", actor=request.user, unit=unit, limit=20)
+    for n in notices:
+        n.url = maybe_url("consumers:notice_pdf", n.pk)
     ctx = {
         "unit": unit,
         "bills": selectors.unit_bills(actor=request.user, unit=unit),
         "visits": visits,
         "tickets": tickets,
         "receipts": receipts,
+        "notices": notices,
         "audit": selectors.unit_audit(actor=request.user, unit=unit),
         "photo": _photo(unit),
         "map_tiles": settings.MAP_TILE_URL,
@@ -167,6 +172,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "active_form": ActiveForm(initial={"active": "0" if unit.is_active else "1"}),
         "new_ticket_url": maybe_url("tickets:new", unit.pk),
         "ledger_url": maybe_url("billing:ledger", unit.pk),
+        "bill_pdf_url": maybe_url("consumers:unit_bill_pdf", unit.pk),
         "new_visit_url": maybe_url("visits:new", unit.pk),
         "adjust_url": maybe_url("billing:adjustment_unit", unit.pk)
         if getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR)

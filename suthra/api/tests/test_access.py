@@ -46,6 +46,7 @@ ENDPOINTS = [
     Endpoint("units_bills", "AGENT", lambda r: f"/units/{r.units['a'].pk}/bills", "detail"),
     Endpoint("bills_query", "AGENT", lambda r: "/bills", "list", expect=lambda r: r.units["a"].pk),
     Endpoint("bills_detail", "AGENT", lambda r: f"/bills/{r.bills['a'].psid}", "detail"),
+    Endpoint("bills_pdf", "AGENT", lambda r: f"/bills/{r.bills['a'].psid}/pdf", "detail"),
     Endpoint(
         "payments_list",
         "SUPERVISOR",
@@ -77,6 +78,7 @@ TESTED_ELSEWHERE = {
     "payments_record",  # test_payments.py
     "notifications_read",  # test_notifications.py (own notifications only)
     "notifications_read_all",  # test_notifications.py
+    "public_bill_lookup",  # no token at all: suthra/consumers/tests/test_lookup.py
 }
 
 

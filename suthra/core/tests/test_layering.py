@@ -33,6 +33,9 @@ LAYERS: dict[str, int] = {
     "stats": 5,
     "tickets": 5,
     "visits": 5,
+    # Printed bills, notices and the public lookup: read billing and units; the export
+    # machinery (reports) and the API call it, so it sits below them.
+    "consumers": 5,
     # Field cash: pays bills (billing's service), shown on the unit page and in reports.
     "cash": 6,
     "reports": 7,

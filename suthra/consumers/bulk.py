@@ -1,0 +1,78 @@
+"""Bulk printing for the background export (``reports.services.export_run`` calls these):
+one PDF of bills (three a page, cut lines), or a zip of one PDF per union council."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from collections.abc import Callable
+from typing import IO, Any
+
+from django.db.models import QuerySet
+
+from suthra.billing.models import Bill
+from suthra.consumers import printing, selectors
+from suthra.consumers.models import BillSettings
+from suthra.locations.models import UnionCouncil
+
+
+def write_bills_pdf(
+    out: IO[bytes],
+    bills: QuerySet[Bill],
+    *,
+    base: str = "",
+    progress: Callable[[int], None] | None = None,
+    layout: str = "a4-3",
+) -> int:
+    """Write the PDF of ``bills`` (scoped and filtered by the caller); returns the count."""
+    s = BillSettings.load()
+    sheets = selectors.bill_sheets(bills, base=base, settings_row=s)
+    doc = printing.BillPDF(layout=layout, texts=selectors.texts(s), title="Bills")
+    for sheet in sheets:
+        doc.add(sheet)
+        if progress is not None and doc.count % 100 == 0:
+            progress(doc.count)
+    if doc.count == 0:
+        doc.pdf.add_page()
+        doc.en(10, 20, 190, "No bills match these filters.", 10)
+    doc.output(out)
+    return doc.count
+
+
+def write_bills_zip(
+    out: IO[bytes],
+    bills: QuerySet[Bill],
+    *,
+    base: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """A zip of one PDF per union council (``<city>/<uc>.pdf``), one UC in memory at a time."""
+    done = 0
+    uc_ids = sorted(set(bills.values_list("unit__uc_id", flat=True).distinct()))
+    names: dict[int, Any] = {
+        uc.id: uc for uc in UnionCouncil.objects.select_related("city").filter(id__in=uc_ids)
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as z:
+        for uc_id in uc_ids:
+            uc = names[uc_id]
+
+            def step(n: int, _base: int = done) -> None:
+                if progress is not None:
+                    progress(_base + n)
+
+            with tempfile.TemporaryFile() as tmp:
+                done += write_bills_pdf(
+                    tmp, bills.filter(unit__uc_id=uc_id), base=base, progress=step
+                )
+                tmp.seek(0)
+                name = f"{_safe(uc.city.name)}/{_safe(uc.name)}-{uc.id}.pdf"
+                with z.open(name, "w") as entry:
+                    while chunk := tmp.read(1 << 20):
+                        entry.write(chunk)
+            if progress is not None:
+                progress(done)
+    return done
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text) or "x"
