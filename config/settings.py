@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "suthra.stats",
     "suthra.reports",
     "suthra.demo",
+    "suthra.migration",
     "suthra.pwa",
     # The JSON API (django-ninja; "ninja" serves Swagger UI from local static files).
     "ninja",
