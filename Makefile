@@ -59,6 +59,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/migration.py $(BENCH_MIGRATION_ARGS)
 
 ## loadtest: 50 users for 2 minutes against gunicorn + PostgreSQL (after `make bench`)
 loadtest: $(BENCH_STAMP)

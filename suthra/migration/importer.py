@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -176,7 +176,9 @@ class MonthCheck:
 
     @property
     def ok(self) -> bool:
-        return all(s - r == d for s, r, d in zip(self.source, self.rejected, self.database, strict=True))
+        return all(
+            s - r == d for s, r, d in zip(self.source, self.rejected, self.database, strict=True)
+        )
 
 
 @dataclass
@@ -231,7 +233,7 @@ def _is_pg() -> bool:
 
 
 def _ne() -> str:
-    """"Differs, NULLs included" in this database's SQL."""
+    """ "Differs, NULLs included" in this database's SQL."""
     return "IS DISTINCT FROM" if _is_pg() else "IS NOT"
 
 
@@ -433,7 +435,8 @@ class UnitsHandler(Handler):
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT COALESCE(SUM(CASE WHEN u.id IS NULL THEN 1 ELSE 0 END), 0),"
-                f" COALESCE(SUM(CASE WHEN u.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0),"
+                " COALESCE(SUM(CASE WHEN u.id IS NOT NULL"
+                f" AND ({differs}) THEN 1 ELSE 0 END), 0),"
                 f" COUNT(*) FROM {s} s LEFT JOIN units_surveyunit u ON u.survey_id = s.survey_id"
             )
             new, changed, total = cur.fetchone()
@@ -458,7 +461,9 @@ class StaffHandler(Handler):
     spec = STAFF_COLUMNS
 
     def write(self, chunk: list[tuple[int, list[str]]]) -> tuple[dict[str, Any], list[Reject]]:
-        dicts = [{h: (row[i] if i < len(row) else "") for h, i in self.named()} for _n, row in chunk]
+        dicts = [
+            {h: (row[i] if i < len(row) else "") for h, i in self.named()} for _n, row in chunk
+        ]
         numbers = [n for n, _row in chunk]
         records, errors = parse_staff_rows(dicts)
         rejects = [
@@ -478,8 +483,9 @@ class StaffHandler(Handler):
         kept = {u.casefold() for u in report.created + report.existing}
         pks = {
             u.casefold(): pk
-            for u, pk in Staff.objects.filter(username__in=report.created + report.existing)
-            .values_list("username", "pk")
+            for u, pk in Staff.objects.filter(
+                username__in=report.created + report.existing
+            ).values_list("username", "pk")
         }
         for username in kept:
             legacy = legacy_ids.get(username)
@@ -487,7 +493,11 @@ class StaffHandler(Handler):
                 LegacyRecord.objects.update_or_create(
                     table="staff", legacy_id=legacy, defaults={"object_id": pks[username]}
                 )
-        return {"new": len(report.created), "unchanged": len(report.existing), "changed": 0}, rejects
+        return {
+            "new": len(report.created),
+            "unchanged": len(report.existing),
+            "changed": 0,
+        }, rejects
 
     def named(self) -> list[tuple[str, int]]:
         return [(key, index) for key, index in self.columns.items()]
@@ -521,7 +531,7 @@ class _RecordsHandler(Handler):
 
     def build(
         self, number: int, row: list[str], staff: dict[int, int], units: dict[str, int]
-    ) -> tuple[int, dict[str, Any], list[Reject]]:
+    ) -> tuple[dict[str, Any] | None, list[Reject]]:
         raise NotImplementedError
 
     def write(self, chunk: list[tuple[int, list[str]]]) -> tuple[dict[str, Any], list[Reject]]:
@@ -568,7 +578,10 @@ class _RecordsHandler(Handler):
             [o for _l, o in create] + update, self.fields, batch_size=1000
         )
         LegacyRecord.objects.bulk_create(
-            [LegacyRecord(table=self.table, legacy_id=legacy, object_id=o.pk) for legacy, o in create]
+            [
+                LegacyRecord(table=self.table, legacy_id=legacy, object_id=o.pk)
+                for legacy, o in create
+            ]
         )
         return {"new": len(create), "changed": len(update), "unchanged": unchanged}, rejects
 
@@ -610,22 +623,33 @@ class TicketsHandler(_RecordsHandler):
         reporter = staff.get(_lenient_int(get(row, "reporter")))
         if reporter is None:
             rejects.append(
-                Reject(number, "reported_by_staff_id", get(row, "reporter"), "no such staff member was imported")
+                Reject(
+                    number,
+                    "reported_by_staff_id",
+                    get(row, "reporter"),
+                    "no such staff member was imported",
+                )
             )
         unit = units.get(get(row, "survey_id"))
         if unit is None:
-            rejects.append(Reject(number, "survey_id_fk", get(row, "survey_id"), "no unit with this survey id"))
+            rejects.append(
+                Reject(number, "survey_id_fk", get(row, "survey_id"), "no unit with this survey id")
+            )
         raw_type = get(row, "type")
         kind = TICKET_TYPES.get(raw_type.lower())
         if kind is None:
             kind = TicketType.OTHER
             if raw_type:
                 rejects.append(
-                    Reject(number, "ticket_type", raw_type, "unknown type; imported as Other", False)
+                    Reject(
+                        number, "ticket_type", raw_type, "unknown type; imported as Other", False
+                    )
                 )
         status = get(row, "status").upper()
         if status not in TicketStatus.values:
-            rejects.append(Reject(number, "status", status, "status must be PENDING, APPROVED or REJECTED"))
+            rejects.append(
+                Reject(number, "status", status, "status must be PENDING, APPROVED or REJECTED")
+            )
         created = _when(get(row, "created_at"), "created_at", number, rejects)
         if created is None and not any(r.column == "created_at" for r in rejects):
             rejects.append(Reject(number, "created_at", "", "created_at is missing"))
@@ -637,7 +661,13 @@ class TicketsHandler(_RecordsHandler):
             decided = resolved or created
             if resolved is None:
                 rejects.append(
-                    Reject(number, "resolved_at", "", "decided without a time; the created time is used", False)
+                    Reject(
+                        number,
+                        "resolved_at",
+                        "",
+                        "decided without a time; the created time is used",
+                        False,
+                    )
                 )
         description = get(row, "description")
         values = {
@@ -678,10 +708,14 @@ class VisitsHandler(_RecordsHandler):
         get = self.get
         agent = staff.get(_lenient_int(get(row, "staff")))
         if agent is None:
-            rejects.append(Reject(number, "staff_id", get(row, "staff"), "no such staff member was imported"))
+            rejects.append(
+                Reject(number, "staff_id", get(row, "staff"), "no such staff member was imported")
+            )
         unit = units.get(get(row, "survey_id"))
         if unit is None:
-            rejects.append(Reject(number, "survey_id_fk", get(row, "survey_id"), "no unit with this survey id"))
+            rejects.append(
+                Reject(number, "survey_id_fk", get(row, "survey_id"), "no unit with this survey id")
+            )
         outcome = OUTCOMES.get(get(row, "outcome").lower())
         if outcome is None:
             rejects.append(Reject(number, "visit_outcome", get(row, "outcome"), "unknown outcome"))
@@ -700,7 +734,9 @@ class VisitsHandler(_RecordsHandler):
                     raise ValueError
                 coords.append(value)
             except ValueError:
-                rejects.append(Reject(number, column, raw, "not a GPS coordinate; left blank", False))
+                rejects.append(
+                    Reject(number, column, raw, "not a GPS coordinate; left blank", False)
+                )
                 coords.append(None)
         if [r for r in rejects if r.rejected] or day is None:
             return None, rejects  # type: ignore[return-value]
@@ -781,13 +817,12 @@ class BillsHandler(Handler):
             s[2] += _lenient_int(_cell(row, i_arr))
             s[3] += _lenient_int(_cell(row, i_paid))
 
-    def _parse(
-        self, number: int, row: list[str], rejects: list[Reject]
-    ) -> tuple[Any, ...] | None:
+    def _parse(self, number: int, row: list[str], rejects: list[Reject]) -> tuple[Any, ...] | None:
         get = self.get
 
-        def bad(column: str, value: str, reason: str) -> None:
+        def bad(column: str, value: str, reason: str) -> Any:
             rejects.append(Reject(number, column, value, reason))
+            return None
 
         try:
             psid = parsers.psid(get(row, "psid"))
@@ -802,9 +837,13 @@ class BillsHandler(Handler):
             return bad("survey_id_fk", "", "survey id is missing")
         try:
             fee = parsers.integer(get(row, "fee"), maximum=MAX_FEE, name="monthly fee")
-            arrears = parsers.integer(get(row, "arrears") or "0", maximum=MAX_AMOUNT, name="arrears")
+            arrears = parsers.integer(
+                get(row, "arrears") or "0", maximum=MAX_AMOUNT, name="arrears"
+            )
             raw_paid = get(row, "paid_amount")
-            paid = parsers.integer(raw_paid, maximum=MAX_AMOUNT, name="paid amount") if raw_paid else 0
+            paid = (
+                parsers.integer(raw_paid, maximum=MAX_AMOUNT, name="paid amount") if raw_paid else 0
+            )
         except ValueError as exc:
             return bad("monthly_fee/arrears/paid_amount", "", str(exc))
         due = get(row, "amount_due")
@@ -821,7 +860,9 @@ class BillsHandler(Handler):
                 return bad("paid_date", raw_date, str(exc))
         elif raw_date:
             rejects.append(
-                Reject(number, "paid_date", raw_date, "nothing was paid; the date is left out", False)
+                Reject(
+                    number, "paid_date", raw_date, "nothing was paid; the date is left out", False
+                )
             )
         channel = PaymentChannel.OTHER if paid else PaymentChannel.NONE
         return (number, survey_id, psid, month, arrears, paid, paid_on, fee, int(channel))
@@ -840,7 +881,12 @@ class BillsHandler(Handler):
                 continue
             if (parsed[1], parsed[3]) in unit_months:
                 rejects.append(
-                    Reject(number, "bill_month", get_month(parsed[3]), "a second bill for this unit and month")
+                    Reject(
+                        number,
+                        "bill_month",
+                        get_month(parsed[3]),
+                        "a second bill for this unit and month",
+                    )
                 )
                 continue
             psids.add(parsed[2])
@@ -913,7 +959,8 @@ class BillsHandler(Handler):
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT COALESCE(SUM(CASE WHEN b.psid IS NULL THEN 1 ELSE 0 END), 0),"
-                f" COALESCE(SUM(CASE WHEN b.psid IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END), 0),"
+                " COALESCE(SUM(CASE WHEN b.psid IS NOT NULL"
+                f" AND ({differs}) THEN 1 ELSE 0 END), 0),"
                 f" COUNT(*) FROM {s} s LEFT JOIN billing_bill b ON b.psid = s.psid"
             )
             new, changed, total = cur.fetchone()
@@ -955,7 +1002,7 @@ class LegacyImport:
         chunk_size: int = DEFAULT_CHUNK,
         verify_only: bool = False,
         progress: bool = True,
-        out: TextIO | None = None,
+        out: Any = None,
         on_chunk: Callable[[str, int], None] | None = None,
     ) -> None:
         self.source = source
@@ -994,9 +1041,7 @@ class LegacyImport:
         # The chunk size is part of it: chunk n holds other rows with another size.
         fingerprint = f"{self.source.fingerprint(table)}/{self.chunk_size}"
         key = self.source.key
-        stale = LegacyChunk.objects.filter(source=key, table=table).exclude(
-            fingerprint=fingerprint
-        )
+        stale = LegacyChunk.objects.filter(source=key, table=table).exclude(fingerprint=fingerprint)
         if stale.exists() and not self.verify_only:
             # The table changed since it was last read: read it again from the start (the
             # writes are upserts, so what is already in the database is matched, not doubled).

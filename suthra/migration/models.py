@@ -25,10 +25,11 @@ class LegacyChunk(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "table", "chunk"], name="legacy_chunk_unique"
-            )
+            models.UniqueConstraint(fields=["source", "table", "chunk"], name="legacy_chunk_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.table} chunk {self.chunk}"
 
 
 class LegacyRecord(models.Model):
@@ -42,6 +43,9 @@ class LegacyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["table", "legacy_id"], name="legacy_record_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.legacy_id} → {self.object_id}"
 
 
 class LegacyReject(models.Model):
@@ -58,3 +62,6 @@ class LegacyReject(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["source", "table", "chunk"], name="legacy_reject_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.table} row {self.row}: {self.reason}"

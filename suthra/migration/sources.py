@@ -178,7 +178,7 @@ class DatabaseSource(Source):
             " TO STDOUT (FORMAT csv, HEADER true, ENCODING 'UTF8')"
         )
         with self.conn.cursor() as cur, cur.copy(sql) as copy:
-            records = _records(_lines(iter(copy)))
+            records = _records(_lines(iter(copy)))  # type: ignore[arg-type]
             header = next(records, (1, []))[1]
             yield header, records
             for _ in records:  # a caller that stopped early: drain, the connection is reused

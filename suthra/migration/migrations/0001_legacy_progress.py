@@ -4,55 +4,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LegacyChunk',
+            name="LegacyChunk",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=255)),
-                ('table', models.CharField(max_length=40)),
-                ('fingerprint', models.CharField(max_length=100)),
-                ('chunk', models.PositiveIntegerField()),
-                ('counts', models.JSONField(default=dict)),
-                ('done_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=255)),
+                ("table", models.CharField(max_length=40)),
+                ("fingerprint", models.CharField(max_length=100)),
+                ("chunk", models.PositiveIntegerField()),
+                ("counts", models.JSONField(default=dict)),
+                ("done_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('source', 'table', 'chunk'), name='legacy_chunk_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "table", "chunk"), name="legacy_chunk_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LegacyRecord',
+            name="LegacyRecord",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table', models.CharField(max_length=40)),
-                ('legacy_id', models.BigIntegerField()),
-                ('object_id', models.BigIntegerField()),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("table", models.CharField(max_length=40)),
+                ("legacy_id", models.BigIntegerField()),
+                ("object_id", models.BigIntegerField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('table', 'legacy_id'), name='legacy_record_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("table", "legacy_id"), name="legacy_record_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LegacyReject',
+            name="LegacyReject",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=255)),
-                ('table', models.CharField(max_length=40)),
-                ('chunk', models.PositiveIntegerField()),
-                ('row', models.PositiveIntegerField()),
-                ('column', models.CharField(blank=True, max_length=60)),
-                ('value', models.TextField(blank=True)),
-                ('reason', models.TextField()),
-                ('rejected', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=255)),
+                ("table", models.CharField(max_length=40)),
+                ("chunk", models.PositiveIntegerField()),
+                ("row", models.PositiveIntegerField()),
+                ("column", models.CharField(blank=True, max_length=60)),
+                ("value", models.TextField(blank=True)),
+                ("reason", models.TextField()),
+                ("rejected", models.BooleanField(default=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['source', 'table', 'chunk'], name='legacy_reject_idx')],
+                "indexes": [
+                    models.Index(fields=["source", "table", "chunk"], name="legacy_reject_idx")
+                ],
             },
         ),
     ]

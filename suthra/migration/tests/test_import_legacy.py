@@ -39,14 +39,30 @@ def snapshot() -> dict[str, Any]:
     """The whole imported database as comparable values (no surrogate keys)."""
     bills = sorted(
         Bill.objects.values_list(
-            "psid", "unit__survey_id", "month", "monthly_fee", "arrears", "paid_amount",
-            "paid_on", "channel",
+            "psid",
+            "unit__survey_id",
+            "month",
+            "monthly_fee",
+            "arrears",
+            "paid_amount",
+            "paid_on",
+            "channel",
         )
     )
     units = sorted(
         SurveyUnit.objects.values_list(
-            "survey_id", "uc__name", "uc__city__name", "business_type__name", "category",
-            "consumer_name", "mobile", "surveyed_at", "lat", "lon", "size_marla", "is_active",
+            "survey_id",
+            "uc__name",
+            "uc__city__name",
+            "business_type__name",
+            "category",
+            "consumer_name",
+            "mobile",
+            "surveyed_at",
+            "lat",
+            "lon",
+            "size_marla",
+            "is_active",
             "photo_ref",
         )
     )
@@ -55,8 +71,13 @@ def snapshot() -> dict[str, Any]:
     )
     tickets = sorted(
         Ticket.objects.values_list(
-            "unit__survey_id", "reported_by__username", "type", "status", "created_at",
-            "decided_at", "description",
+            "unit__survey_id",
+            "reported_by__username",
+            "type",
+            "status",
+            "created_at",
+            "decided_at",
+            "description",
         )
     )
     visits = sorted(
@@ -86,7 +107,7 @@ def test_files_import_everything_and_a_second_run_changes_nothing(export: Any) -
     for staff in Staff.objects.all():
         assert not staff.has_usable_password()
         assert staff.must_change_password
-        assert "pass1234" not in staff.password and "1234" != staff.password
+        assert "pass1234" not in staff.password and staff.password != "1234"
     # Inactive staff stay locked.
     assert Staff.objects.filter(username="agent_lahore_0", is_active=False).exists()
     # Per-month sums equal the source's.
@@ -134,9 +155,7 @@ def test_interrupted_run_resumes_to_the_same_result(export: Any) -> None:
         job.run()
     # Chunks 0 and 1 of bills were written and recorded; chunk 2 left nothing behind.
     assert Bill.objects.count() == 100
-    assert set(
-        LegacyChunk.objects.filter(table="bills").values_list("chunk", flat=True)
-    ) == {0, 1}
+    assert set(LegacyChunk.objects.filter(table="bills").values_list("chunk", flat=True)) == {0, 1}
     out = run(str(directory), "--chunk-size", "50")
     assert "2 chunks done before" in out
     assert "Verified" in out
@@ -151,9 +170,7 @@ def test_verification_catches_a_mismatch(export: Any) -> None:
     Bill.objects.filter(pk=bill.pk).update(arrears=bill.arrears + 7)
     out = io.StringIO()
     with pytest.raises(CommandError, match="Verification failed"):
-        call_command(
-            "import_legacy", str(directory), "--verify-only", "--no-progress", stdout=out
-        )
+        call_command("import_legacy", str(directory), "--verify-only", "--no-progress", stdout=out)
     assert "2025-10" in out.getvalue() and "DIFFERS" in out.getvalue()
 
 
@@ -172,7 +189,11 @@ def test_bad_rows_are_reported_and_nothing_partial_stored(export: Any, tmp_path:
     out = io.StringIO()
     with pytest.raises(CommandError, match="4 rows were rejected"):
         call_command(
-            "import_legacy", str(directory), "--errors", str(report), "--no-progress",
+            "import_legacy",
+            str(directory),
+            "--errors",
+            str(report),
+            "--no-progress",
             stdout=out,
         )
     assert "Verified" in out.getvalue()  # source − rejected = database, month by month
