@@ -16,14 +16,16 @@ month the row count and the sums of fee, arrears and paid amount. See docs/MIGRA
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +204,8 @@ class Result:
 
 
 def _lenient_int(value: str) -> int:
+    if value.isdigit():
+        return int(value)
     text = (value or "").strip()
     try:
         return int(text)
@@ -212,6 +216,7 @@ def _lenient_int(value: str) -> int:
             return 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _month_key(value: str) -> str:
     try:
         return parsers.month(value).strftime("%Y-%m")
@@ -256,6 +261,7 @@ class Stage:
                 with cur.cursor.copy(f"COPY {self.name} ({cols}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
+                cur.execute(f"ANALYZE {self.name}")  # a temporary table has no statistics
             else:
                 marks = ", ".join(["%s"] * len(self.columns))
                 cur.executemany(f"INSERT INTO {self.name} ({cols}) VALUES ({marks})", rows)
@@ -282,6 +288,8 @@ def _sqlite_value(value: Any) -> Any:
 class Handler:
     table = ""
     spec: list[Column] = []
+    # The most rows a chunk of this table holds, whatever --chunk-size says (memory).
+    max_chunk = 1_000_000
 
     def __init__(self, job: LegacyImport) -> None:
         self.job = job
@@ -364,6 +372,7 @@ def parsers_choice(enum: Any, raw: str, default: int) -> int:
 class UnitsHandler(Handler):
     table = "survey_units"
     spec = UNIT_COLUMNS
+    max_chunk = 10_000  # a parsed unit row is ~2 kB in Python
     stage_columns = ["row_no", "survey_id", "uc_id", "business_type_id", *UNIT_FIELDS]
 
     def __init__(self, job: LegacyImport) -> None:
@@ -506,6 +515,26 @@ class StaffHandler(Handler):
         return None  # accounts made in the new system count too; see the table's figures
 
 
+@contextlib.contextmanager
+def _keep_times(model: Any) -> Iterator[None]:
+    """Save ``created_at``/``updated_at`` as given: auto_now(_add) would set them to now."""
+    saved = []
+    for f in model._meta.concrete_fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            saved.append((f, f.auto_now, f.auto_now_add))
+            f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, now, now_add in saved:
+            f.auto_now, f.auto_now_add = now, now_add
+
+
+def built_fields(fields: Iterable[str]) -> Iterator[str]:
+    for name in fields:
+        yield name[:-3] if name.endswith("_id") else name
+
+
 def _legacy_map(table: str, ids: Iterable[int]) -> dict[int, int]:
     return dict(
         LegacyRecord.objects.filter(table=table, legacy_id__in=list(ids)).values_list(
@@ -568,15 +597,11 @@ class _RecordsHandler(Handler):
             for k, v in values.items():
                 setattr(obj, k, v)
             update.append(obj)
-        made = self.model.objects.bulk_create([o for _l, o in create], batch_size=1000)
-        for (legacy, obj), saved in zip(create, made, strict=True):
-            obj.pk = saved.pk
-            for k, v in built[legacy].items():  # bulk_create set auto_now(_add) to now
-                setattr(obj, k, v)
-        # created_at is auto_now_add: put the old system's time back.
-        self.model.objects.bulk_update(
-            [o for _l, o in create] + update, self.fields, batch_size=1000
-        )
+        with _keep_times(self.model):  # the old system's times, not now
+            # bulk_create sets each object's pk (PostgreSQL and SQLite both return them).
+            self.model.objects.bulk_create([o for _l, o in create], batch_size=1000)
+            for obj in update:
+                obj.save(update_fields=list(built_fields(self.fields)))
         LegacyRecord.objects.bulk_create(
             [
                 LegacyRecord(table=self.table, legacy_id=legacy, object_id=o.pk)
@@ -894,8 +919,8 @@ class BillsHandler(Handler):
             rows.append(parsed)
         pg = _is_pg()
         self.stage.load(rows if pg else [tuple(_sqlite_value(v) for v in r) for r in rows])
-        rejects += self._set_based_rejects()
-        counts = self._upsert()
+        counts, more = self._write_sql(len(rows))
+        rejects += more
         bad_rows = {r.row for r in rejects if r.rejected}
         months: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         c = self.columns
@@ -909,66 +934,75 @@ class BillsHandler(Handler):
         counts["rejected_months"] = dict(months)
         return counts, rejects
 
-    def _set_based_rejects(self) -> list[Reject]:
-        s = self.stage.name
-        rejects: list[Reject] = []
-        queries = [
-            (
-                f"UPDATE {s} SET unit_id = u.id FROM units_surveyunit u"
-                f" WHERE u.survey_id = {s}.survey_id",
-                None,
-            ),
-            (
-                f"SELECT row_no, survey_id, '' FROM {s} WHERE unit_id IS NULL",
-                ("survey_id_fk", "no unit with this survey id (missing or rejected)"),
-            ),
-            (
-                f"SELECT s.row_no, CAST(s.psid AS varchar(20)), CAST(b.month AS varchar(20))"
-                f" FROM {s} s JOIN billing_bill b ON b.psid = s.psid"
-                f" WHERE b.unit_id <> s.unit_id OR b.month <> s.month",
-                ("psid", "this PSID is already another unit's or month's bill"),
-            ),
-            (
-                f"SELECT s.row_no, CAST(s.month AS varchar(20)), CAST(b.psid AS varchar(20))"
-                f" FROM {s} s JOIN billing_bill b ON b.unit_id = s.unit_id AND b.month = s.month"
-                f" WHERE b.psid <> s.psid",
-                ("bill_month", "the unit already has a bill for this month (another PSID)"),
-            ),
-        ]
-        with connection.cursor() as cur:
-            for sql, what in queries:
-                cur.execute(sql)
-                if what is None:
-                    continue
-                column, reason = what
-                found = cur.fetchall()
-                for row_no, value, other in found:
-                    detail = f" ({other})" if other else ""
-                    rejects.append(Reject(row_no, column, str(value), reason + detail))
-                if found:
-                    numbers = ", ".join(str(int(r[0])) for r in found)
-                    cur.execute(f"DELETE FROM {s} WHERE row_no IN ({numbers})")
-        return rejects
-
-    def _upsert(self) -> dict[str, Any]:
+    def _write_sql(self, staged: int) -> tuple[dict[str, Any], list[Reject]]:
+        """Check the staged rows against the database, drop the bad ones, upsert the rest."""
         s, ne = self.stage.name, _ne()
+        rejects: list[Reject] = []
+        bad: set[int] = set()
         differs = " OR ".join(f"b.{f} {ne} s.{f}" for f in self.money)
-        cols = "psid, unit_id, month, arrears, paid_amount, paid_on, monthly_fee, channel"
-        sets = ", ".join(f"{f} = excluded.{f}" for f in self.money)
-        where = " OR ".join(f"billing_bill.{f} {ne} excluded.{f}" for f in self.money)
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT COALESCE(SUM(CASE WHEN b.psid IS NULL THEN 1 ELSE 0 END), 0),"
-                " COALESCE(SUM(CASE WHEN b.psid IS NOT NULL"
-                f" AND ({differs}) THEN 1 ELSE 0 END), 0),"
-                f" COUNT(*) FROM {s} s LEFT JOIN billing_bill b ON b.psid = s.psid"
+                f"UPDATE {s} SET unit_id = u.id FROM units_surveyunit u"
+                f" WHERE u.survey_id = {s}.survey_id"
             )
-            new, changed, total = cur.fetchone()
+            cur.execute(f"SELECT row_no, survey_id FROM {s} WHERE unit_id IS NULL")
+            for row_no, survey_id in cur.fetchall():
+                bad.add(row_no)
+                rejects.append(
+                    Reject(row_no, "survey_id_fk", survey_id, "no unit with this survey id")
+                )
+            # One pass over the PSIDs already in the database: another bill's, or this one
+            # (changed or not). A first import finds none.
+            cur.execute(
+                "SELECT s.row_no, s.psid, CAST(b.month AS varchar(20)),"
+                " CASE WHEN b.unit_id = s.unit_id AND b.month = s.month THEN 1 ELSE 0 END,"
+                f" CASE WHEN {differs} THEN 1 ELSE 0 END"
+                f" FROM {s} s JOIN billing_bill b ON b.psid = s.psid"
+                " WHERE s.unit_id IS NOT NULL"
+            )
+            existing = changed = 0
+            for row_no, psid, month, same_bill, differ in cur.fetchall():
+                if not same_bill:
+                    bad.add(row_no)
+                    rejects.append(
+                        Reject(
+                            row_no,
+                            "psid",
+                            str(psid),
+                            f"this PSID is already another unit's or month's bill ({month})",
+                        )
+                    )
+                    continue
+                existing += 1
+                changed += 1 if differ else 0
+            cur.execute(
+                "SELECT s.row_no, CAST(s.month AS varchar(20)), b.psid"
+                f" FROM {s} s JOIN billing_bill b ON b.unit_id = s.unit_id AND b.month = s.month"
+                " WHERE b.psid <> s.psid"
+            )
+            for row_no, month, psid in cur.fetchall():
+                if row_no not in bad:
+                    bad.add(row_no)
+                    rejects.append(
+                        Reject(
+                            row_no,
+                            "bill_month",
+                            str(month)[:10],
+                            f"the unit already has a bill for this month (PSID {psid})",
+                        )
+                    )
+            if bad:
+                numbers = ", ".join(str(int(n)) for n in sorted(bad))
+                cur.execute(f"DELETE FROM {s} WHERE row_no IN ({numbers})")
+            cols = "psid, unit_id, month, arrears, paid_amount, paid_on, monthly_fee, channel"
+            sets = ", ".join(f"{f} = excluded.{f}" for f in self.money)
+            where = " OR ".join(f"billing_bill.{f} {ne} excluded.{f}" for f in self.money)
             cur.execute(
                 f"INSERT INTO billing_bill ({cols}) SELECT {cols} FROM {s} WHERE 1 = 1"
                 f" ON CONFLICT (psid) DO UPDATE SET {sets} WHERE {where}"
             )
-        return {"new": new, "changed": changed, "unchanged": total - new - changed}
+        new = staged - len(bad) - existing
+        return {"new": new, "changed": changed, "unchanged": existing - changed}, rejects
 
     def finish(self) -> None:
         self.stage.drop()
@@ -1038,8 +1072,10 @@ class LegacyImport:
         from tqdm import tqdm
 
         started = time.monotonic()
+        handler = HANDLERS[table](self)
+        size = min(self.chunk_size, handler.max_chunk)
         # The chunk size is part of it: chunk n holds other rows with another size.
-        fingerprint = f"{self.source.fingerprint(table)}/{self.chunk_size}"
+        fingerprint = f"{self.source.fingerprint(table)}/{size}"
         key = self.source.key
         stale = LegacyChunk.objects.filter(source=key, table=table).exclude(fingerprint=fingerprint)
         if stale.exists() and not self.verify_only:
@@ -1052,7 +1088,6 @@ class LegacyImport:
             c.chunk: c.counts
             for c in LegacyChunk.objects.filter(source=key, table=table, fingerprint=fingerprint)
         }
-        handler = HANDLERS[table](self)
         bar = tqdm(
             total=self.source.estimate(table),
             desc=f"{table:>17}",
@@ -1066,7 +1101,7 @@ class LegacyImport:
             with self.source.open(table) as (headers, rows):
                 handler.start(headers)
                 for number in itertools.count():
-                    chunk = list(itertools.islice(rows, self.chunk_size))
+                    chunk = list(itertools.islice(rows, size))
                     if not chunk:
                         break
                     handler.observe(chunk)
