@@ -23,6 +23,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -82,12 +83,44 @@ def export_dir(units: int, months: int) -> Path:
     return directory
 
 
+def _backend_cpu(url: str, seen: dict[int, float], stop: threading.Event) -> None:
+    """Poll the CPU seconds of the PostgreSQL backends serving ``url``'s database (same host):
+    wall time on a busy machine says little, CPU time says what a quiet one would take."""
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    tick = os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
+        while not stop.is_set():
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+            ).fetchall()
+            for (pid,) in rows:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                seen[pid] = (int(fields[11]) + int(fields[12])) / tick
+            stop.wait(0.5)
+
+
 def timed(args: list[str], url: str) -> dict[str, object]:
-    """Run ``manage.py …`` under /usr/bin/time -v: wall seconds, peak RSS (MB), its output."""
+    """Run ``manage.py …`` under /usr/bin/time -v: wall seconds, peak RSS (MB), CPU seconds of
+    the command and of its database backend, its output."""
     command = ["/usr/bin/time", "-v", PY, "manage.py", *args]
+    seen: dict[int, float] = {}
+    stop = threading.Event()
+    poller = threading.Thread(target=_backend_cpu, args=(url, seen, stop), daemon=True)
+    poller.start()
     done = subprocess.run(  # noqa: S603 - our own command line
         command, cwd=ROOT, env=env_for(url), capture_output=True, text=True, check=False
     )
+    stop.set()
+    poller.join(timeout=5)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", done.stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", done.stderr)
+    cpu = (float(user.group(1)) if user else 0.0) + (float(system.group(1)) if system else 0.0)
+    load = os.getloadavg()[0]
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     seconds = 0.0
@@ -98,6 +131,9 @@ def timed(args: list[str], url: str) -> dict[str, object]:
         "seconds": seconds,
         "rss_mb": int(rss.group(1)) / 1024 if rss else 0.0,
         "rc": done.returncode,
+        "cpu": cpu,
+        "db_cpu": sum(seen.values()),
+        "load": load,
         "out": done.stdout,
         "err": done.stderr[-2000:],
     }
@@ -124,12 +160,14 @@ def render(results: dict[str, dict[str, object]], units: int, months: int) -> st
         f" --months {months}` (part of `make bench`). Time and peak memory of the whole "
         "process from `/usr/bin/time -v`.",
         "",
-        "| run | wall time | peak RSS | exit |",
-        "|---|---:|---:|---:|",
+        "| run | wall time | peak RSS | CPU: command | CPU: PostgreSQL | load at the end | exit |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
         lines.append(
-            f"| {name} | {float(r['seconds']):.0f} s | {float(r['rss_mb']):.0f} MB | {r['rc']} |"
+            f"| {name} | {float(r['seconds']):.0f} s | {float(r['rss_mb']):.0f} MB"
+            f" | {float(r['cpu']):.0f} s | {float(r['db_cpu']):.0f} s | {float(r['load']):.1f}"
+            f" | {r['rc']} |"
         )
     first = next(iter(results.values()))
     lines += ["", "Per table (first run):", "", "```"]
@@ -175,7 +213,10 @@ def main() -> None:
             ["import_legacy", "--from-database", source, *flags], url
         )
     for name, r in results.items():
-        print(f"{name}: {float(r['seconds']):.1f} s, {float(r['rss_mb']):.0f} MB, exit {r['rc']}")
+        print(
+            f"{name}: {float(r['seconds']):.1f} s, {float(r['rss_mb']):.0f} MB, CPU"
+            f" {float(r['cpu']):.0f} s + {float(r['db_cpu']):.0f} s (PostgreSQL), exit {r['rc']}"
+        )
         if r["rc"]:
             print(r["out"][-3000:], r["err"], sep="\n")
     section = render(results, args.units, args.months)
