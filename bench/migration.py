@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def _backend_cpu(url: str, seen: dict[int, float], stop: threading.Event) -> Non
             stop.wait(0.5)
 
 
-def timed(args: list[str], url: str) -> dict[str, object]:
+def timed(args: list[str], url: str) -> dict[str, Any]:
     """Run ``manage.py …`` under /usr/bin/time -v: wall seconds, peak RSS (MB), CPU seconds of
     the command and of its database backend, its output."""
     command = ["/usr/bin/time", "-v", PY, "manage.py", *args]
@@ -149,7 +150,7 @@ def tables_of(out: str) -> list[str]:
     return [line for line in out.splitlines() if re.match(r"^[a-z_]+: [\d,]+ read", line)]
 
 
-def render(results: dict[str, dict[str, object]], units: int, months: int) -> str:
+def render(results: dict[str, dict[str, Any]], units: int, months: int) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         f"### Switch-over from the old system (`manage.py import_legacy`) — {now}",
@@ -195,7 +196,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("BENCH_MIGRATION_URL", DEFAULT_URL)
     directory = export_dir(args.units, args.months)
-    results: dict[str, dict[str, object]] = {}
+    results: dict[str, dict[str, Any]] = {}
     recreate(url)
     migrate(url)
     flags = ["--no-progress", "--accept-rejects"]
