@@ -234,3 +234,15 @@ def test_database_path_gives_the_same_result_as_the_files(export: Any) -> None:
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_drive_photos_become_references_with_drive_storage(export: Any, settings: Any) -> None:
+    directory, _counts = export
+    settings.PHOTO_STORAGE = "drive"
+    run(str(directory), "--accept-rejects")
+    with open(directory / "compliance_visits.csv", encoding="utf-8") as f:
+        drive_ids = {r["image_drive_id"] for r in csv.DictReader(f)} - {""}
+    assert drive_ids
+    assert set(
+        ComplianceVisit.objects.exclude(photo_key="").values_list("photo_key", flat=True)
+    ) == (drive_ids)
