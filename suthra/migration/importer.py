@@ -237,6 +237,15 @@ def _is_pg() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _index_joins(cur: Any) -> None:
+    """Join a chunk to a big table by index lookups: a temporary table's 50 k rows make the
+    planner pick a hash join over a full scan of the bills, once per chunk — quadratic over
+    3.6 M bills (3.2 s against 0.26 s a chunk at 3.3 M bills). For this transaction only."""
+    if _is_pg():
+        cur.execute("SET LOCAL enable_hashjoin = off")
+        cur.execute("SET LOCAL enable_mergejoin = off")
+
+
 def _ne() -> str:
     """ "Differs, NULLs included" in this database's SQL."""
     return "IS DISTINCT FROM" if _is_pg() else "IS NOT"
@@ -442,6 +451,7 @@ class UnitsHandler(Handler):
         fields = self.stage_columns[2:]
         differs = " OR ".join(f"u.{f} {ne} s.{f}" for f in fields)
         with connection.cursor() as cur:
+            _index_joins(cur)
             cur.execute(
                 f"SELECT COALESCE(SUM(CASE WHEN u.id IS NULL THEN 1 ELSE 0 END), 0),"
                 " COALESCE(SUM(CASE WHEN u.id IS NOT NULL"
@@ -941,6 +951,7 @@ class BillsHandler(Handler):
         bad: set[int] = set()
         differs = " OR ".join(f"b.{f} {ne} s.{f}" for f in self.money)
         with connection.cursor() as cur:
+            _index_joins(cur)
             cur.execute(
                 f"UPDATE {s} SET unit_id = u.id FROM units_surveyunit u"
                 f" WHERE u.survey_id = {s}.survey_id"
