@@ -63,6 +63,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/bills_pdf.py
+	$(BIN)/python bench/migration.py $(BENCH_MIGRATION_ARGS)
 
 bench-generated: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --data generated $(BENCH_ARGS)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "suthra.consumers",
     "suthra.reports",
     "suthra.demo",
+    "suthra.migration",
     "suthra.pwa",
     # The JSON API (django-ninja; "ninja" serves Swagger UI from local static files).
     "ninja",

@@ -381,12 +381,16 @@ def staff_import_legacy(
     force_reset: bool = False,
     dry_run: bool = False,
     actor: Staff | None = None,
+    unusable_passwords: bool = False,
 ) -> LegacyImportReport:
     """Create accounts from the old ``staff`` table (the import_legacy_staff command).
 
     Idempotent on username: an existing account is left unchanged. Plain-text passwords are
     hashed; one that fails today's password rules (or every one, with ``force_reset``) must be
     changed at first login. An unknown city skips the row; unknown UCs are reported and left out.
+    With ``unusable_passwords`` (the switch-over, ``manage.py import_legacy``) the old passwords
+    are not used at all: every account gets an unusable password and must set a new one through
+    a reset before it can log in.
     """
     report = LegacyImportReport()
     records = list(records)
@@ -436,13 +440,17 @@ def staff_import_legacy(
                 role=rec.role,
                 is_active=rec.is_active,
             )
-            weak = False
-            try:
-                validate_password(rec.password, user=staff)
-            except ValidationError:
-                weak = True
-            staff.must_change_password = force_reset or weak
-            staff.set_password(rec.password)
+            if unusable_passwords:
+                staff.must_change_password = True
+                staff.set_unusable_password()
+            else:
+                weak = False
+                try:
+                    validate_password(rec.password, user=staff)
+                except ValidationError:
+                    weak = True
+                staff.must_change_password = force_reset or weak
+                staff.set_password(rec.password)
             staff.save()
             city_list = [city] if city is not None and rec.role != Role.HEAD else []
             staff.cities.set(city_list)

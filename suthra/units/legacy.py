@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils.translation import get_language
 
 from suthra.core.phone import try_normalise_mobile
 from suthra.core.photos import photo_ref_acceptable
@@ -69,13 +70,26 @@ def normalise_mobile(raw: Any) -> str | None:
     return try_normalise_mobile(parsers.text(raw))
 
 
+def _labels(enum: Any) -> dict[str, int]:
+    """label (lower case, in the active language) → value; rebuilt when the language changes.
+    A lazy label costs a translation lookup each time: 300,000 rows × 4 choices add up."""
+    key = (enum, get_language())
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {str(m.label).lower(): int(m) for m in reversed(list(enum))}
+    return labels
+
+
+_LABELS: dict[tuple[Any, str | None], dict[str, int]] = {}
+
+
 def _choice(enum: Any, raw: Any, default: Any) -> int:
     text = parsers.text(raw).lower()
     if not text:
         return int(default)
-    for member in enum:
-        if str(member.label).lower() == text:
-            return int(member)
+    value = _labels(enum).get(text)
+    if value is not None:
+        return value
     raise ValueError(f"unknown {enum.__name__} '{parsers.text(raw)}'")
 
 
