@@ -242,7 +242,10 @@ def ledger(
     )
     rows = _grouped(qs, group, status)
     if group == "month":
-        total = _grouped(qs, None, status)[0].ledger if rows else Ledger()
+        # With a status filter no unit may have that status at the end of the whole range
+        # though some months have one: then the total is empty while months are not.
+        totals = _grouped(qs, None, status) if rows else []
+        total = totals[0].ledger if totals else Ledger()
     else:
         total = Ledger()
         for row in rows:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("billing", "0007_payment_exception_double_payment"),
+        ("billing", "0009_payment_exception_double_payment"),
         ("locations", "0001_initial"),
         ("units", "0004_slim_unit_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

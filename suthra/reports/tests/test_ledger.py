@@ -292,10 +292,14 @@ def test_report_exports_and_api_show_the_selectors_figures(fixed, login, api, gr
     assert table.footer[1:8] == figures
     assert len(table.rows) == len(want.rows)
     assert sorted(r[7] for r in table.rows) == sorted(r.ledger.closing for r in want.rows)
-    csv_total = _csv_rows(client.get(url, {**query, "format": "csv"}))[-1]
+    # The first "Total" row: the collection table (the by-channel table follows it).
+    csv_total = next(
+        r for r in _csv_rows(client.get(url, {**query, "format": "csv"})) if r[:1] == ["Total"]
+    )
     assert [int(v) for v in csv_total[1:8]] == figures
     sheet = load_workbook(io.BytesIO(b"".join(client.get(url, {**query, "format": "xlsx"}))))
-    xlsx_total = [c.value for c in list(sheet.active.iter_rows())[-1]]
+    xlsx_rows = [[c.value for c in row] for row in sheet.active.iter_rows()]
+    xlsx_total = next(r for r in xlsx_rows if r[:1] == ["Total"])
     assert [int(v) for v in xlsx_total[1:8]] == figures
     pdf = client.get(url, {**query, "format": "pdf"})
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf))).pages)
