@@ -11,8 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from suthra.core.testing import TEST_PASSWORD
+
+# A loaded CI machine (two suites, a worker, Chromium) can take seconds over one request:
+# assertions wait up to 15 s for the page instead of Playwright's 5 s.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -54,7 +59,7 @@ def browser():
 
 def _context(browser, live_server, **kwargs):
     context = browser.new_context(base_url=live_server.url, **kwargs)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     return context
 
 
