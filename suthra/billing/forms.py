@@ -222,8 +222,11 @@ class AdjustmentForm(forms.Form):
 class AdjustmentDecisionForm(forms.Form):
     # The bill as the approver saw it (``services.seen_token``): a changed bill is not approved.
     seen = forms.CharField(widget=forms.HiddenInput, required=False)
+    # No default: the approver chooses.
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

@@ -1,25 +1,20 @@
 from __future__ import annotations
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from suthra.core import phone
 from suthra.tickets.models import TicketType
 
 
 def normalise_mobile(raw: str) -> str:
-    """ "0300-1234567", "+92 300 1234567", "923001234567" → "03001234567"; "" if empty."""
-    digits = re.sub(r"\D", "", raw or "")
-    if not digits:
+    """The project's phone rules (``suthra.core.phone``) as a form check; "" if empty."""
+    if not (raw or "").strip():
         return ""
-    if digits.startswith("92") and len(digits) == 12:
-        digits = "0" + digits[2:]
-    elif digits.startswith("3") and len(digits) == 10:
-        digits = "0" + digits
-    if not re.fullmatch(r"03\d{9}", digits):
-        raise forms.ValidationError(_("A mobile number is 11 digits starting 03 (03XX-XXXXXXX)."))
-    return digits
+    try:
+        return phone.normalise_mobile(raw)
+    except phone.InvalidMobile as exc:
+        raise forms.ValidationError(str(exc)) from exc
 
 
 class TicketForm(forms.Form):
@@ -38,8 +33,18 @@ class TicketForm(forms.Form):
     def clean_new_mobile(self) -> str:
         return normalise_mobile(self.cleaned_data.get("new_mobile", ""))
 
+    # Fields that belong to one problem type only: shown for it (static/js/ticket-form.js),
+    # ignored for the others.
+    FIELDS_OF_TYPE = {
+        "new_name": TicketType.NAME_MOBILE_CHANGE,
+        "new_mobile": TicketType.NAME_MOBILE_CHANGE,
+    }
+
     def clean(self) -> dict:
         data = super().clean() or {}
+        for name, kind in self.FIELDS_OF_TYPE.items():
+            if data.get("type") != kind:
+                data[name] = ""
         if data.get("type") == TicketType.NAME_MOBILE_CHANGE and not (
             data.get("new_name") or data.get("new_mobile")
         ):
@@ -48,8 +53,11 @@ class TicketForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    # No default: the person deciding chooses (issue 19: it used to start on "Approve").
     decision = forms.ChoiceField(
-        label=_("Decision"), choices=[("approve", _("Approve")), ("reject", _("Reject"))]
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

@@ -102,7 +102,8 @@ def ticket_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
             messages.success(request, _("Ticket #%(n)s raised.") % {"n": ticket.pk})
             return redirect("tickets:detail", pk=ticket.pk)
     status = 400 if request.method == "POST" else 200
-    return render_page(request, "tickets/create.html", {"form": form, "unit": unit}, status=status)
+    ctx = {"form": form, "unit": unit, "name_change_type": int(TicketType.NAME_MOBILE_CHANGE)}
+    return render_page(request, "tickets/create.html", ctx, status=status)
 
 
 @login_required

@@ -47,7 +47,7 @@ def test_agent_raises_mobile_change_supervisor_approves(browser, live_server, wo
     expect(sup.locator(".notif-count")).to_have_text("1")
     sup.goto("/tickets/?queue=mine")
     sup.click(f"text=#{ticket.pk} Name / mobile change")
-    sup.select_option("select[name=decision]", "approve")
+    sup.check("input[name=decision][value=approve]")
     sup.fill("textarea[name=reason]", "Checked the CNIC")
     screenshot(sup, "field-ticket-decide")
     sup.click("text=Save decision")

@@ -298,3 +298,37 @@ def test_supervisor_cannot_decide_a_ticket_they_raised_and_is_not_asked_to(world
     services.ticket_decide(actor=world.manager, ticket=ticket, approve=False, reason="no")
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.REJECTED and ticket.decided_by == world.manager
+
+
+@pytest.mark.django_db
+def test_ticket_pages_link_the_unit_ask_for_a_decision_and_show_the_types_fields(world, login):
+    """Issue 19: no link to the unit or its bills, "Approve" preselected, name/mobile fields
+    for every problem type."""
+    unit = make_unit(world.uc_a)
+    agent = login(world.agent_a)
+    form_page = agent.get(reverse("tickets:new", args=[unit.pk])).content.decode()
+    assert f'data-ticket-type="{int(TicketType.NAME_MOBILE_CHANGE)}"' in form_page
+    assert "js/ticket-form.js" in form_page
+    # A wrong-bill ticket with stray name/mobile values does not carry them.
+    agent.post(
+        reverse("tickets:new", args=[unit.pk]),
+        {"type": TicketType.WRONG_BILL, "description": "fee too high", "new_name": "Someone"},
+    )
+    ticket = Ticket.objects.get()
+    assert ticket.new_name == ""
+    detail = login(world.supervisor).get(reverse("tickets:detail", args=[ticket.pk]))
+    html = detail.content.decode()
+    assert reverse("units:detail", args=[unit.pk]) in html
+    assert reverse("billing:ledger", args=[unit.pk]) in html
+    assert (
+        'type="radio" name="decision"' in html
+        and "checked" not in html.split('name="decision"')[1][:80]
+    )
+    # Without a choice nothing is decided.
+    response = login(world.supervisor).post(
+        reverse("tickets:decide", args=[ticket.pk]), {"reason": "checked"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.PENDING
+    assert response.status_code in (200, 302, 400)
+    assert not AuditEvent.objects.filter(action="ticket.decide").exists()
