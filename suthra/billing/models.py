@@ -246,6 +246,10 @@ class PaymentException(models.Model):
     def __str__(self) -> str:
         return f"{self.psid} {self.get_kind_display()}"
 
+    @property
+    def is_double_payment(self) -> bool:
+        return self.kind == self.Kind.DOUBLE_PAYMENT
+
 
 class ArchivedMonth(models.Model):
     """A billing month whose bills were moved to a compressed file (``archive_bills``)."""
