@@ -102,3 +102,50 @@ def test_store_writes_photo_and_thumb_through_storage():
         assert fh.read() == processed.photo
     photos.photo_delete(stored.key, stored.thumb_key)
     assert not photos.photo_storage().exists(stored.key)
+
+
+def test_the_jpeg_comment_segment_does_not_survive(settings):
+    """Every metadata segment is stripped, the comment (COM) too (issue 21, finding 3)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 120, 40)).save(
+        buffer, "JPEG", comment=b"secret-comment-from-the-phone"
+    )
+    done = photos.photo_process(upload(buffer.getvalue()))
+    assert b"secret-comment-from-the-phone" not in done.photo
+    assert b"secret-comment-from-the-phone" not in done.thumb
+
+
+def test_a_huge_png_is_refused_before_it_is_decoded():
+    buffer = io.BytesIO()
+    Image.new("L", (7070, 7070), 0).save(buffer, "PNG", optimize=True)
+    assert len(buffer.getvalue()) < 1_000_000  # a small file that decodes to 50 MP
+    with pytest.raises(photos.PhotoError, match="too many pixels"):
+        photos.photo_process(upload(buffer.getvalue()))
+
+
+def test_a_big_jpeg_is_decoded_at_a_reduced_scale_in_bounded_memory(tmp_path):
+    """A 48 MP JPEG: the worker's peak memory stays far below a full decode (≈ 150 MB RGB)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.jpg"
+    Image.new("RGB", (8000, 6000), (200, 30, 30)).save(path, "JPEG", quality=50)
+    script = f"""
+import io, resource, django, os
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+django.setup()
+from suthra.core import photos
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+data = open({str(path)!r}, "rb").read()
+class U(io.BytesIO):
+    size = len(data)
+for _ in range(4):
+    photos.photo_process(U(data))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) // 1024)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    grown_mb = int(out.stdout.strip().splitlines()[-1])
+    assert grown_mb < 80, grown_mb
