@@ -26,6 +26,10 @@ DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 # An XLSX is a zip: refuse one that would inflate to more than this many times the limit.
 XLSX_INFLATE_FACTOR = 8
 MAX_ROWS = 2_000_000
+# A bill or payment file has about ten columns; a header of a million (issue 21, finding 4)
+# must not become a million-item row per line or 5 MB of "ignored columns" on every page.
+MAX_COLUMNS = 100
+MAX_IGNORED_LISTED = 20
 CSV_DELIMITERS = (",", ";", "\t")
 
 
@@ -161,8 +165,23 @@ def decode(data: bytes) -> tuple[str, str]:
 # --- header matching ------------------------------------------------------------------------
 
 
+def _trimmed(headers: Sequence[Any]) -> list[Any]:
+    """Headers without the empty cells after the last named one (a sheet pads its rows)."""
+    end = len(headers)
+    while end and not str(headers[end - 1] if headers[end - 1] is not None else "").strip():
+        end -= 1
+    return list(headers[:end])
+
+
 def match_headers(headers: Sequence[Any], spec: Sequence[Column]) -> tuple[dict[str, int], list]:
-    """Map column keys to indexes. Returns (columns, ignored header names)."""
+    """Map column keys to indexes. Returns (columns, ignored header names — the first
+    ``MAX_IGNORED_LISTED``, each cut to 60 characters)."""
+    headers = _trimmed(headers)
+    if len(headers) > MAX_COLUMNS:
+        raise ParseError(
+            gettext("The file has more than %(n)s columns; remove the extra columns.")
+            % {"n": MAX_COLUMNS}
+        )
     wanted: dict[str, str] = {}
     for column in spec:
         for name in (column.key, *column.names):
@@ -172,8 +191,8 @@ def match_headers(headers: Sequence[Any], spec: Sequence[Column]) -> tuple[dict[
     for index, header in enumerate(headers):
         key = wanted.get(normalise_header(header))
         if key is None:
-            if str(header or "").strip():
-                ignored.append(str(header).strip())
+            if str(header or "").strip() and len(ignored) < MAX_IGNORED_LISTED:
+                ignored.append(str(header).strip()[:60])
             continue
         if key in columns:
             raise ParseError(
@@ -267,7 +286,9 @@ def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
     try:
         best: tuple[int, Any, list[Any], int] | None = None
         for sheet in workbook.worksheets:
-            for number, values in enumerate(sheet.iter_rows(max_row=10, values_only=True), start=1):
+            for number, values in enumerate(
+                sheet.iter_rows(max_row=10, max_col=MAX_COLUMNS + 1, values_only=True), start=1
+            ):
                 if not any(v not in (None, "") for v in values):
                     continue
                 score = _score(list(values), spec)
@@ -277,12 +298,15 @@ def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
         if best is None:
             raise ParseError(gettext("The file is empty."))
         _, sheet, headers, header_row = best
-        headers = ["" if h is None else str(h) for h in headers]
+        headers = ["" if h is None else str(h) for h in _trimmed(headers)]
         columns, ignored = match_headers(headers, spec)
         _check_required(headers, columns, spec)
         rows: list[tuple[int, list[Any]]] = []
         for number, values in enumerate(
-            sheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
+            sheet.iter_rows(
+                min_row=header_row + 1, max_col=min(len(headers), MAX_COLUMNS), values_only=True
+            ),
+            start=header_row + 1,
         ):
             if not any(v not in (None, "") for v in values):
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -115,12 +115,15 @@ def batch_restart(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.MANAGER)
 @require_GET
-def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_errors(request: HttpRequest, pk: int) -> FileResponse:
     """The error report: row, column, value, reason (formula-neutralised CSV)."""
     batch = _batch(request, pk)
     if not batch.error_report_key or not default_storage.exists(batch.error_report_key):
         raise Http404("No error report")
-    with default_storage.open(batch.error_report_key, "rb") as handle:
-        response = HttpResponse(handle.read(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    return response
+    # Streamed from storage, never read whole into the web worker (issue 21, finding 4).
+    return FileResponse(
+        default_storage.open(batch.error_report_key, "rb"),
+        as_attachment=True,
+        filename=f"import-{batch.pk}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )

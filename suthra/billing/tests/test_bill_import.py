@@ -159,7 +159,7 @@ def test_hostile_rows_are_rejected_with_reasons(world, units, login):
     assert "digits" in reasons[13]
     # The downloadable report has every error, formula-neutralised.
     report = client.get(reverse("imports:errors", kwargs={"pk": batch.pk}))
-    text = report.content.decode("utf-8-sig")
+    text = b"".join(report.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[0] == "row,column,value,reason"
     assert "'=1+2" in text and "\n7,psid," in text
     before = set(Bill.objects.values_list("psid", flat=True))

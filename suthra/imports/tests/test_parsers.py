@@ -206,3 +206,25 @@ def test_malformed_csv_and_too_many_rows_fail_before_any_row_is_parsed(monkeypat
     monkeypatch.setattr(parsers, "MAX_ROWS", 2)
     with pytest.raises(ParseError, match="more than 2 rows"):
         read_table(b"psid,bill_month\n1,a\n2,b\n3,c\n", spec=SPEC)
+
+
+def test_a_header_with_a_million_columns_is_refused_csv_and_xlsx():
+    """Issue 21, finding 4: 1,000,000 extra header columns were read and stored."""
+    header = "psid,bill_month," + ",".join(f"x{i}" for i in range(1_000_000))
+    with pytest.raises(ParseError, match="more than 100 columns"):
+        read_table((header + "\n1,2025-11\n").encode(), spec=SPEC)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["psid", "bill_month", *[f"x{i}" for i in range(300)]])
+    sheet.append([1, "2025-11"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ParseError, match="more than 100 columns"):
+        read_table(buffer.getvalue(), filename="a.xlsx", spec=SPEC)
+
+
+def test_ignored_columns_are_listed_briefly():
+    header = "psid,bill_month," + ",".join("extra" + "y" * 100 + str(i) for i in range(50))
+    table = read_table((header + "\n1,2025-11\n").encode(), spec=SPEC)
+    assert len(table.ignored) == parsers.MAX_IGNORED_LISTED
+    assert all(len(name) <= 60 for name in table.ignored)
