@@ -6,6 +6,8 @@ geography; see ``suthra.imports.selectors``); out of scope is a 404.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -115,15 +117,18 @@ def batch_restart(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.MANAGER)
 @require_GET
-def batch_errors(request: HttpRequest, pk: int) -> FileResponse:
+def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The error report: row, column, value, reason (formula-neutralised CSV)."""
     batch = _batch(request, pk)
     if not batch.error_report_key or not default_storage.exists(batch.error_report_key):
         raise Http404("No error report")
     # Streamed from storage, never read whole into the web worker (issue 21, finding 4).
-    return FileResponse(
-        default_storage.open(batch.error_report_key, "rb"),
-        as_attachment=True,
-        filename=f"import-{batch.pk}-errors.csv",
-        content_type="text/csv; charset=utf-8",
+    return cast(
+        HttpResponse,
+        FileResponse(
+            default_storage.open(batch.error_report_key, "rb"),
+            as_attachment=True,
+            filename=f"import-{batch.pk}-errors.csv",
+            content_type="text/csv; charset=utf-8",
+        ),
     )

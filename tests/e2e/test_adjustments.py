@@ -45,7 +45,7 @@ def test_waiver_requested_on_a_phone_approved_by_a_manager(
     desk.locator(f'[data-adjustment="{adj.pk}"] a').click()
     expect(desk.locator(".adjustment-amount")).to_contain_text("1,200")
     screenshot(desk, "adjustment-decide")
-    desk.check("input[name=decision][value=approve]")
+    desk.select_option("#id_decision", "approve")  # no default: the manager chooses
     desk.fill("#id_reason", "Flood report and photos seen")
     desk.get_by_role("button", name="Save decision").click()
     expect(desk.locator("[data-status]")).to_contain_text("Approved")
