@@ -2,7 +2,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from suthra.core.testing import TEST_PASSWORD, World, make_world
+from suthra.testing import TEST_PASSWORD, World, make_world
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from suthra.api.endpoints import (
 )
 from suthra.api.throttle import TokenThrottle
 
-# URL names live in this namespace ("api:units_list"); suthra/core/access.py exempts it from the
+# URL names live in this namespace ("api:units_list"); suthra/testing/access.py exempts it from the
 # page access matrix because suthra/api/tests check every endpoint per role and scope.
 NAMESPACE = "api"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from suthra.core.testing import TEST_PASSWORD
+from suthra.testing import TEST_PASSWORD
 
 # A loaded CI machine (two suites, a worker, Chromium) can take seconds over one request:
 # assertions wait up to 15 s for the page instead of Playwright's 5 s.

@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from playwright.sync_api import expect
 
 from suthra.accounts.models import Staff
-from suthra.core.testing import TEST_PASSWORD
+from suthra.testing import TEST_PASSWORD
 
 
 def log_in(page, user, password: str = TEST_PASSWORD) -> None:

@@ -13,7 +13,7 @@ def test_waiver_requested_on_a_phone_approved_by_a_manager(
 ):
     from suthra.billing.models import Adjustment, AdjustmentStatus, Bill
     from suthra.core.months import current_month
-    from suthra.core.testing import make_bill, make_unit
+    from suthra.testing import make_bill, make_unit
 
     month = current_month()
     unit = make_unit(world.uc_a, consumer_name="Flooded barber")

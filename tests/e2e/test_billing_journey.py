@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from suthra.billing.models import Bill, BillStatus
-from suthra.core.testing import TEST_PASSWORD, make_bill, make_unit
 from suthra.imports import services
+from suthra.testing import TEST_PASSWORD, make_bill, make_unit
 
 BILLS = (
     "psid,bill_month,survey_id_fk,monthly_fee,arrears,amount_due\n"

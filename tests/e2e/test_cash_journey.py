@@ -22,7 +22,7 @@ def test_cash_collected_online_and_offline_handed_over_and_reported(
     from suthra.billing.models import Bill, PaymentChannel
     from suthra.cash.models import CashReceipt, HandOverStatus
     from suthra.core.months import current_month
-    from suthra.core.testing import make_bill, make_unit
+    from suthra.testing import make_bill, make_unit
 
     units = [make_unit(world.uc_a, consumer_name=f"Cash shop {i}") for i in range(2)]
     bills = [make_bill(u, current_month(), fee=300, arrears=600) for u in units]

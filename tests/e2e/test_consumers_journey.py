@@ -10,7 +10,7 @@ import pytest
 import zxingcpp
 from playwright.sync_api import expect
 
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from tests.e2e.conftest import SCREENSHOTS
 
 NOV = dt.date(2026, 11, 1)

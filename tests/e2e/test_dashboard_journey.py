@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from suthra.core.testing import TEST_PASSWORD, make_bill, make_unit
 from suthra.stats.services import stats_refresh
+from suthra.testing import TEST_PASSWORD, make_bill, make_unit
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 

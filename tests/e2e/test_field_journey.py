@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from suthra.core.testing import TEST_PASSWORD, make_bill, make_unit
+from suthra.testing import TEST_PASSWORD, make_bill, make_unit
 from suthra.visits.models import ComplianceVisit, VisitStatus
 from suthra.visits.tests.images import jpeg_bytes
 

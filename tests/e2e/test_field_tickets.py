@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from suthra.core.testing import TEST_PASSWORD, make_unit
+from suthra.testing import TEST_PASSWORD, make_unit
 from suthra.tickets.models import Ticket, TicketStatus
 
 PHONE = {

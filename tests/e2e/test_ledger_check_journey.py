@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from suthra.billing.ledger_check import ledger_check_run
 from suthra.billing.models import Bill
-from suthra.core.testing import make_bill, make_unit
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 
 NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 

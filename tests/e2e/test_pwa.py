@@ -63,7 +63,7 @@ def test_offline_visits_are_queued_and_arrive_once(phone, world, login_as, scree
     from django.utils import timezone
     from PIL import Image
 
-    from suthra.core.testing import make_bill, make_unit
+    from suthra.testing import make_bill, make_unit
     from suthra.visits.models import ComplianceVisit
 
     month = timezone.localdate().replace(day=1)

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 # Chrome DevTools' "Slow 3G": 400 ms round trip, 400 kbit/s each way.
 SLOW_3G = {

@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from tests.e2e.conftest import sw_ready
 
 FIRST_LOAD_BUDGET = 200 * 1024

@@ -10,10 +10,10 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from suthra.core.testing import make_bill, make_unit
 from suthra.sms.models import Kind, MessageStatus, OptOut, SmsMessage, SmsTemplate
 from suthra.sms.services import templates_ensure
 from suthra.sms.tests.gateway_server import GatewayServer, configure
+from suthra.testing import make_bill, make_unit
 
 MONTH = dt.date(2025, 11, 1)
 

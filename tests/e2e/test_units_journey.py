@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from suthra.core.testing import TEST_PASSWORD, make_bill, make_unit
+from suthra.testing import TEST_PASSWORD, make_bill, make_unit
 
 MONTH = dt.date(2025, 11, 1)
 

@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from suthra.core.testing import make_bill, make_unit
 from suthra.pwa.tests.test_catalogue import PO, parse_po
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 
 # Leaf text of the page (one entry per element with its own text), inputs' placeholders and
 # buttons' values, and aria-labels.

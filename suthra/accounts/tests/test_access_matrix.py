@@ -1,36 +1,30 @@
 """Every URL × every role × an in-scope and an out-of-scope object.
 
-Apps declare their URLs in ``suthra/<app>/access.py`` (see suthra/core/access.py). A named URL
-that no app declares makes ``test_every_url_is_in_the_matrix`` fail. Each case is also requested
-by an anonymous visitor, and every response to a user without Multan is searched for a planted
-Multan unit and bill, so no list, count, search or export leaks an out-of-scope row.
+Apps declare their URLs in ``suthra/<app>/tests/access_cases.py`` (see suthra/testing/access.py).
+A named URL that no app declares makes ``test_every_url_is_in_the_matrix`` fail. Each case is
+also requested by an anonymous visitor, and every response to a user without Multan is searched
+for a planted Multan unit and bill, so no list, count, search or export leaks an out-of-scope
+row. docs/ACCESS.md's table is generated from the same cases.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
+import os
+from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.urls import NoReverseMatch, get_resolver, reverse, reverse_lazy
 from django.urls.resolvers import URLPattern, URLResolver
 
-from suthra.core.access import EXEMPT_PREFIXES, USER_ROLES, Case
-from suthra.core.testing import make_bill, make_unit
-
-
-def all_cases() -> list[Case]:
-    cases: list[Case] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("suthra."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.access")
-        except ModuleNotFoundError:
-            continue
-        cases.extend(module.CASES)
-    return cases
+from suthra.testing import make_bill, make_unit
+from suthra.testing.access import (
+    EXEMPT_PREFIXES,
+    USER_ROLES,
+    Case,
+    collect_cases,
+    matrix_markdown,
+)
 
 
 def named_urls() -> set[str]:
@@ -48,7 +42,7 @@ def named_urls() -> set[str]:
     return names
 
 
-CASES = all_cases()
+CASES = collect_cases()
 
 # A unit and a bill in UC C (Multan), planted before every case: lists, counts, searches,
 # autocompletes and (CSV) exports seen by users without Multan must never show them.
@@ -81,7 +75,8 @@ def test_every_url_is_in_the_matrix():
         n for n in named_urls() if n not in declared and not n.startswith(EXEMPT_PREFIXES)
     )
     assert not missing, (
-        f"URLs missing from the access matrix (add them to <app>/access.py): {missing}"
+        "URLs missing from the access matrix (add them to suthra/<app>/tests/access_cases.py): "
+        f"{missing}"
     )
 
 
@@ -130,3 +125,23 @@ def test_the_sentinel_is_visible_where_it_should_be(world, client):
     assert SENTINEL_MARKERS[0].encode() in _body(client.get(url))
     client.force_login(world.supervisor)
     assert SENTINEL_MARKERS[0].encode() not in _body(client.get(url))
+
+
+ACCESS_MD = Path(__file__).resolve().parents[3] / "docs" / "ACCESS.md"
+TABLE_START = "| URL name | method |"
+
+
+def test_access_md_table_is_current():
+    """docs/ACCESS.md's table is generated from the cases: UPDATE_DOCS=1 rewrites it."""
+    text = ACCESS_MD.read_text(encoding="utf-8")
+    start = text.index(TABLE_START)
+    end = text.find("\n\n", start)
+    end = len(text) if end == -1 else end + 1
+    expected = matrix_markdown(CASES)
+    if os.environ.get("UPDATE_DOCS") == "1":
+        ACCESS_MD.write_text(text[:start] + expected + text[end:], encoding="utf-8")
+        return
+    assert text[start:end] == expected, (
+        "docs/ACCESS.md is out of date: run UPDATE_DOCS=1 .venv/bin/python -m pytest "
+        "--ds=config.test_settings suthra/accounts/tests/test_access_matrix.py -k access_md"
+    )

@@ -5,7 +5,7 @@ from django.http import Http404
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from suthra.accounts import services
 from suthra.accounts.models import Role, Staff
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_staff
+from suthra.testing import make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Domain rows in UC A, UC B and UC C for the API tests (see suthra/core/testing.py)."""
+"""Domain rows in UC A, UC B and UC C for the API tests (see suthra/testing)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_bill, make_unit
 from suthra.tickets.models import Ticket, TicketType
 from suthra.visits.models import ComplianceVisit, VisitOutcome
 

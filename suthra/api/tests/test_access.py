@@ -1,7 +1,7 @@
 """Every API endpoint × every named user: role gate, 404 out of scope, lists never leak.
 
 This table is the API's access matrix (the API namespace is exempt from the page matrix in
-suthra/core/access.py); ``test_every_operation_is_in_the_table`` makes a new endpoint fail
+suthra/testing/access.py); ``test_every_operation_is_in_the_table`` makes a new endpoint fail
 until it is added here. Writes have their own role and scope tests in test_<noun>.py.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from suthra.accounts import scope
 from suthra.api.api import api as ninja_api
 from suthra.api.tests.factories import Rows, make_rows
-from suthra.core.access import IN_SCOPE_OF_UC_A, RANK, USER_ROLES
+from suthra.testing.access import IN_SCOPE_OF_UC_A, RANK, USER_ROLES
 
 
 @dataclass

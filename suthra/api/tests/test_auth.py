@@ -10,7 +10,7 @@ from django.test import Client, override_settings
 from suthra.api.models import ApiToken
 from suthra.api.services import token_create, token_revoke
 from suthra.api.tests.conftest import ApiClient
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SizeCategory
 
 pytestmark = pytest.mark.django_db

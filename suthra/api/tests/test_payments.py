@@ -9,7 +9,7 @@ import pytest
 from suthra.api.models import IdempotencyKey
 from suthra.billing.models import Bill
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 pytestmark = pytest.mark.django_db
 

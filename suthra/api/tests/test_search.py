@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 
 pytestmark = pytest.mark.django_db
 

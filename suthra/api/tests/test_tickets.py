@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.tickets.models import Ticket, TicketType
 
 pytestmark = pytest.mark.django_db

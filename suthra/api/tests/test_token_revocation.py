@@ -19,7 +19,7 @@ from suthra.api.models import ApiToken
 from suthra.api.services import token_create
 from suthra.api.tests.conftest import ApiClient
 from suthra.core.models import AuditEvent
-from suthra.core.testing import TEST_PASSWORD
+from suthra.testing import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

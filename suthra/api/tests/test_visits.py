@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.visits.models import ComplianceVisit, VisitOutcome
 
 pytestmark = pytest.mark.django_db

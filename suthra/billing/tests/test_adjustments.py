@@ -25,9 +25,9 @@ from suthra.billing.models import (
 )
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_staff, make_unit
 from suthra.notifications.models import Notification
 from suthra.stats.models import MonthlyStat
+from suthra.testing import make_bill, make_staff, make_unit
 
 OCT, NOV, DEC = dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1)
 WAIVER, WRITE_OFF = AdjustmentKind.WAIVER, AdjustmentKind.WRITE_OFF

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from suthra.billing import archive
 from suthra.billing.models import ArchivedMonth, ArchivedUCMonth, Bill
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 OLD, OLDER, NEW = dt.date(2024, 1, 1), dt.date(2023, 12, 1), dt.date(2026, 11, 1)
 

@@ -8,8 +8,8 @@ import pytest
 
 from suthra.billing import selectors
 from suthra.billing.models import ArchivedMonth, Bill, BillStatus
-from suthra.core.testing import make_bill, make_unit
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 

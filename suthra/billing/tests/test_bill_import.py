@@ -10,8 +10,8 @@ from suthra.billing.models import Bill, BillStatus
 from suthra.billing.selectors import bill_import_batch
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload, upload_batch
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch, psid_runs
+from suthra.testing import make_bill, make_unit
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 P1, P2, P3 = 10020030040050001, 10020030040050002, 10020030040050003

@@ -5,7 +5,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 
 from suthra.billing.models import Bill, BillStatus, PaymentChannel, status_q
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2025, 11, 1)
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from suthra.billing.models import Bill
 from suthra.billing.selectors import bill_import_batch
 from suthra.billing.tests.helpers import csv_bytes
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import BLOCK_RUNS, ImportBatch, PsidBlock, psid_runs
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2025, 11, 1)
 LEGACY_HEADER = (

@@ -11,10 +11,10 @@ from suthra.billing import importing
 from suthra.billing.models import Bill, PaymentException
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports import registry
 from suthra.imports.models import ImportBatch
 from suthra.imports.parsers import read_table
+from suthra.testing import make_bill, make_unit
 
 SEP, OCT, NOV = dt.date(2025, 9, 1), dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 PSID = 10020030040050000

@@ -22,9 +22,9 @@ from suthra.billing.models import (
     LedgerCheck,
     LedgerDiscrepancy,
 )
-from suthra.core.testing import make_bill, make_unit
 from suthra.stats.models import MonthlyStat, MonthlyTypeStat, PaymentPatternStat, UnitStat
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from suthra.billing.ledger_check import ledger_check_run
 from suthra.billing.models import Bill
-from suthra.core.testing import make_bill, make_unit
 from suthra.stats.models import UnitStat
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 
 NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 WARNING = "ledger-warning"
@@ -65,7 +65,7 @@ def test_warning_shown_to_managers_and_head_of_the_area_only(world, login, units
 @pytest.mark.django_db
 def test_lahore_manager_sees_only_lahore(world, login, units):
     from suthra.accounts.models import Role
-    from suthra.core.testing import make_staff
+    from suthra.testing import make_staff
 
     manager_lahore = make_staff("manager_lahore", Role.MANAGER, cities=[world.lahore])
     Bill.objects.filter(psid=units["multan"].psid).update(arrears=299)

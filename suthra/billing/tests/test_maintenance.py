@@ -8,7 +8,7 @@ from django.db import connection
 from suthra.billing import maintenance
 from suthra.billing.models import Bill
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 
 
 @pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.urls import reverse
 from suthra.billing.models import Bill, BillStatus, PaymentChannel, PaymentException
 from suthra.billing.tests.helpers import commit, csv_bytes, upload, upload_batch
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2025, 11, 1)
 HEADER = "PSID,Paid Date,Paid Amount,Channel"

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from suthra.billing.models import PaymentChannel
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2025, 11, 1)
 PERIOD = {"paid_from": "2025-11-01", "paid_to": "2025-11-30"}

@@ -10,7 +10,7 @@ from django.urls import reverse
 from suthra.billing import services
 from suthra.billing.models import Bill, BillStatus
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 

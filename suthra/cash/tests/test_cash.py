@@ -17,8 +17,8 @@ from suthra.cash import selectors, services
 from suthra.cash.models import CashReceipt, HandOverMethod, HandOverStatus, ReceiptStatus
 from suthra.core.models import AuditEvent
 from suthra.core.months import current_month
-from suthra.core.testing import make_bill, make_unit
 from suthra.notifications.sms import MemorySmsBackend
+from suthra.testing import make_bill, make_unit
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from suthra.billing.models import Bill
 from suthra.cash import services
 from suthra.cash.models import CashReceipt, ReceiptBlock
 from suthra.core.months import current_month
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks between connections need PostgreSQL"

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from suthra.consumers import printing, selectors
 from suthra.consumers.models import BillSettings
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 NOV, OCT, SEP, AUG = (dt.date(2026, m, 1) for m in (11, 10, 9, 8))
 

@@ -10,9 +10,9 @@ import zxingcpp
 from django.urls import reverse
 
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.notifications.models import Notification
 from suthra.reports.models import ExportJob
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2026, 11, 1)
 

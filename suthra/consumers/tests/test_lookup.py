@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from suthra.consumers.models import LookupCount
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2026, 11, 1)
 URL = "/bill/"

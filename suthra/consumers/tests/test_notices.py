@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from suthra.consumers.models import Notice, NoticeBatch
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 
 SEP, OCT, NOV = (dt.date(2026, m, 1) for m in (9, 10, 11))
 

@@ -9,8 +9,8 @@ import pytest
 from django.contrib import admin
 
 from suthra.billing.models import Bill
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_bill, make_unit
 from suthra.tickets.models import Ticket
 from suthra.units.models import SurveyUnit
 from suthra.visits.models import ComplianceVisit

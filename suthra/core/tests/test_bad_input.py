@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import BadRequest
 
 from suthra.core.paging import _fingerprint, decode_cursor, encode_cursor
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.tickets.models import Ticket
 
 PAGES = [

@@ -4,9 +4,10 @@ core ← locations ← accounts ← units ← billing / tickets / visits ← cas
 imports reports or the api. Every module of every app is parsed with ``ast`` (top-level and
 function-level imports alike, never executed) and an import of a higher layer fails the test,
 unless it is on ``ALLOWED`` below with the reason it could not be fixed yet. Tests and
-migrations may import anything; ``suthra.core.testing`` (the test fixtures) and each app's
-``access.py`` (the access matrix's cases) are test code too, and no other module may import the
-fixtures. Imports by string (settings, ``import_string``) are not seen.
+migrations may import anything; the ``suthra.testing`` package (the test world, factories and
+the access matrix's ``Case``; each app's cases live in its ``tests/access_cases.py``) is test
+code too, and no other module may import it. Imports by string (settings, ``import_string``)
+are not seen.
 """
 
 from __future__ import annotations
@@ -57,12 +58,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The landing page lists the actor's UCs through accounts.scope; moving the view to
     # accounts would rename the URL core:home that every template and test reverses.
     ("core/views.py", "accounts"): "home page reads the actor's UCs (scope)",
-    # Test fixtures (the `world` factory, make_unit, make_bill) build rows of every app; only
-    # tests import them (checked below).
-    ("core/testing.py", "accounts"): "test fixtures",
-    ("core/testing.py", "billing"): "test fixtures",
-    ("core/testing.py", "locations"): "test fixtures",
-    ("core/testing.py", "units"): "test fixtures",
     # The unit browser and unit page show each unit's current bill and its ledger, and filter
     # on bill status. Inverting it (billing registering readers in units.history, BillStatus in
     # a lower app) needs billing/apps.py, billing/models.py and billing/selectors.py, which
@@ -91,16 +86,15 @@ def _is_test_code(relative: Path) -> bool:
         "tests" in parts
         or "migrations" in parts
         or relative.name == "conftest.py"
-        or relative.as_posix() == "core/testing.py"
-        # <app>/access.py: the access matrix's CASES, which build their rows with the test
-        # fixtures; only the access-matrix test and command load them.
-        or (len(parts) == 2 and relative.name == "access.py")
+        # suthra/testing/: the test world, factories and the access matrix's Case; it builds
+        # rows of every app, so it sits above them all and only tests may import it.
+        or parts[0] == "testing"
     )
 
 
 def _imported_modules(path: Path) -> list[tuple[int, str]]:
     """(line, dotted name) of every absolute import; ``from a.b import c`` gives ``a.b.c``, so
-    ``from suthra import reports`` and ``from suthra.core import testing`` are seen too."""
+    ``from suthra import reports`` and ``from suthra import testing`` are seen too."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
@@ -139,7 +133,7 @@ def test_every_app_has_a_layer():
 def test_dependencies_point_one_way():
     wrong, used = [], set()
     for relative, line, app, target in _imports():
-        if _is_test_code(relative) and relative.as_posix() != "core/testing.py":
+        if _is_test_code(relative):
             continue
         if target not in LAYERS or not _forbidden(app, target):
             continue
@@ -165,9 +159,9 @@ def test_only_tests_import_the_test_fixtures():
         if _is_test_code(relative):
             continue
         for line, module in _imported_modules(path):
-            if module == "suthra.core.testing" or module.startswith("suthra.core.testing."):
+            if module == "suthra.testing" or module.startswith("suthra.testing."):
                 offenders.append(f"suthra/{relative}:{line}")
-    assert not offenders, f"only tests may import suthra.core.testing: {offenders}"
+    assert not offenders, f"only tests may import suthra.testing: {offenders}"
 
 
 def test_the_check_sees_a_wrong_import(tmp_path):

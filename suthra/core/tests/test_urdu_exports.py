@@ -11,8 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from suthra.core.testing import make_bill, make_unit
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2025, 11, 1)
 

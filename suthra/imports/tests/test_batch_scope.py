@@ -15,8 +15,8 @@ from django.urls import reverse
 from suthra.accounts.models import Role
 from suthra.api.services import token_create
 from suthra.api.tests.conftest import ApiClient
-from suthra.core.testing import make_staff
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from suthra.core.testing import make_unit
 from suthra.notifications import selectors
 from suthra.notifications.models import Notification
 from suthra.notifications.services import notify
 from suthra.notifications.sms import MemorySmsBackend
+from suthra.testing import make_unit
 from suthra.tickets.models import TicketType
 from suthra.tickets.services import ticket_decide, ticket_raise
 from suthra.visits.models import ComplianceVisit, VisitOutcome

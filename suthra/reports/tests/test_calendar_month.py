@@ -10,10 +10,10 @@ import time_machine
 from django.urls import reverse
 
 from suthra.core.months import current_month, is_future_month
-from suthra.core.testing import make_bill, make_unit
 from suthra.reports import selectors
 from suthra.reports.filters import Place
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 from suthra.units.selectors import latest_bill_month
 
 DEC, JAN = dt.date(2026, 12, 1), dt.date(2027, 1, 1)

@@ -9,12 +9,12 @@ from django.db.models import F, Sum
 from django.urls import reverse
 
 from suthra.billing.models import Bill, BillStatus, PaymentChannel
-from suthra.core.testing import make_bill, make_unit
 from suthra.demo.generator import generate
 from suthra.locations.models import UnionCouncil
 from suthra.reports import selectors
 from suthra.reports.filters import Period, Place
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 
 NOV = dt.date(2025, 11, 1)

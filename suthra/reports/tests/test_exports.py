@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from suthra.billing.models import Bill
 from suthra.core import exports
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.reports.models import ExportJob
 from suthra.reports.services import export_cleanup
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 
 NOV = dt.date(2025, 11, 1)

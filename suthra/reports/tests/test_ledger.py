@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from suthra.billing.models import AdjustmentStatus
-from suthra.core.testing import make_bill, make_unit
 from suthra.reports import ledger
+from suthra.testing import make_bill, make_unit
 
 OCT = dt.date(2025, 10, 1)
 NOV = dt.date(2025, 11, 1)

@@ -12,9 +12,9 @@ from pypdf import PdfReader
 
 from suthra.billing.models import Bill, BillStatus
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.locations.models import City, UnionCouncil
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 
 NOV = dt.date(2025, 11, 1)
 OCT = dt.date(2025, 10, 1)
@@ -302,7 +302,7 @@ def test_report_query_count_does_not_grow_with_rows(
 ):
     # More staff and units must not add queries (no N+1): a fixed handful per report.
     from suthra.accounts.models import Role
-    from suthra.core.testing import make_staff
+    from suthra.testing import make_staff
 
     for i in range(5):
         make_staff(f"extra_agent_{i}", Role.AGENT, ucs=[data.uc_a, data.uc_b])

@@ -13,11 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.sms import services
 from suthra.sms.models import Campaign, Kind, MessageStatus, OptOut, SkipReason, SmsTemplate
 from suthra.sms.selectors import plan
 from suthra.sms.services import quiet_until, run_batch, send_due, templates_ensure
+from suthra.testing import make_bill, make_unit
 
 PKT = zoneinfo.ZoneInfo("Asia/Karachi")
 MONTH = dt.date(2025, 11, 1)

@@ -14,11 +14,11 @@ from django.utils import timezone
 from suthra.billing.models import Bill, BillStatus, PaymentChannel, status_q
 from suthra.billing.services import bill_payment_record, seen_token
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
-from suthra.core.testing import make_bill, make_unit
 from suthra.demo.generator import generate
 from suthra.stats.models import PATTERN_WINDOWS, PaymentPatternStat, UnitFlowStat
 from suthra.stats.services import stats_refresh
 from suthra.stats.tests.test_summaries import assert_equal_to_recount
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 
 NOV = dt.date(2025, 11, 1)

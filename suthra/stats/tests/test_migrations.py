@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from suthra.billing.models import ArchivedMonth
-from suthra.core.testing import make_bill, make_unit, make_world
+from suthra.testing import make_bill, make_unit, make_world
 
 OCT = dt.date(2025, 10, 1)  # archived: no bills left
 NOV = dt.date(2025, 11, 1)

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import transaction
 
 from suthra.billing.models import Bill, BillStatus, PaymentChannel, status_q
-from suthra.core.testing import make_bill, make_unit
 from suthra.demo.generator import generate
 from suthra.stats.models import Aging, MonthlyStat, MonthlyTypeStat, UnitStat
 from suthra.stats.services import stats_refresh
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 
 NOV = dt.date(2025, 11, 1)

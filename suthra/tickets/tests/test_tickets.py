@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from suthra.accounts.models import Role
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_staff, make_unit
 from suthra.notifications.models import Notification
+from suthra.testing import make_staff, make_unit
 from suthra.tickets import services
 from suthra.tickets.models import EscalationLevel, Ticket, TicketStatus, TicketType
 from suthra.tickets.tasks import escalate_tickets_task

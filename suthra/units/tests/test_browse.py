@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import BusinessType, SizeCategory, SurveyUnit
 from suthra.units.tests.helpers import MONTH, PREV
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 from suthra.units.services import unit_bulk_set_active
 from suthra.units.tests.helpers import MONTH

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.tickets.models import Ticket, TicketType
 from suthra.units import history, selectors
 from suthra.visits.models import ComplianceVisit, VisitOutcome

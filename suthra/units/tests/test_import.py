@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_unit
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_unit
 from suthra.units.models import BusinessType, SurveyUnit
 
 SAMPLE = Path(__file__).with_name("survey_units_sample.csv")

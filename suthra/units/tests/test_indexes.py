@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 
 pytestmark = pytest.mark.django_db
 

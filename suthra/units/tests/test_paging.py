@@ -7,7 +7,7 @@ from django.core.exceptions import BadRequest
 from django.test import RequestFactory
 
 from suthra.core.paging import KeysetPaginator, count_hint, decode_cursor, paginate
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.units.models import SurveyUnit
 
 

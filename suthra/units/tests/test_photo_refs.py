@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from suthra.core.photos import photo_key_valid, photo_ref_acceptable, photo_storage
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.units.models import SurveyUnit
 from suthra.units.tests.test_import import commit, csv, upload
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 from suthra.units.selectors import SEARCH_FIELDS, parse_search, search_expression, unit_search
 from suthra.units.tests.helpers import MONTH

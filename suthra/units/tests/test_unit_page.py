@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from suthra.core.models import AuditEvent
 from suthra.core.photos import photo_storage
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.units.models import SurveyUnit
 from suthra.units.services import unit_set_active, unit_update_billing
 from suthra.units.tests.helpers import MONTH, PREV

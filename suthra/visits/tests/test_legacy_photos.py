@@ -9,7 +9,7 @@ from PIL import Image
 
 from suthra.core import photos
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.visits import legacy_photos
 from suthra.visits.tests.images import jpeg_bytes
 

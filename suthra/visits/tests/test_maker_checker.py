@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
 from suthra.visits import services
 from suthra.visits.models import ComplianceVisit, VisitStatus
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from suthra.billing.models import Bill
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
 from suthra.notifications.models import Notification
+from suthra.testing import make_bill, make_unit
 from suthra.tickets.models import Ticket
 from suthra.visits import services
 from suthra.visits.geo import haversine_m

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from suthra.core.access import Case
+from suthra.testing.access import Case
 
 
 def _head_job(world):

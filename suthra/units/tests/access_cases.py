@@ -1,11 +1,11 @@
-"""The units app's URLs in the access matrix (see suthra/core/access.py)."""
+"""The units app's URLs in the access matrix (see suthra/testing/access.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from suthra.core.access import Case
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
+from suthra.testing.access import Case
 
 
 def _unit(world: Any) -> dict[str, Any]:

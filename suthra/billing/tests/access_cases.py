@@ -1,9 +1,9 @@
 import datetime as dt
 
 from suthra.billing.models import Adjustment, AdjustmentKind, AdjustmentReason, PaymentException
-from suthra.core.access import Case
-from suthra.core.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_bill, make_unit
+from suthra.testing.access import Case
 
 NOV = dt.date(2025, 11, 1)
 

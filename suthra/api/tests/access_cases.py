@@ -1,4 +1,4 @@
-"""The API tokens pages in the access matrix (see suthra/core/access.py).
+"""The API tokens pages in the access matrix (see suthra/testing/access.py).
 
 The JSON API itself (namespace "api:") is exempt there: suthra/api/tests check every endpoint
 per role and scope, with tokens and sessions.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from suthra.core.access import Case
+from suthra.testing.access import Case
 
 
 def _head_token(world: Any) -> dict[str, Any]:

@@ -2,9 +2,9 @@ import datetime as dt
 
 from suthra.billing.models import PaymentChannel
 from suthra.cash.models import CashReceipt, HandOver, HandOverMethod
-from suthra.core.access import Case
 from suthra.core.months import current_month
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
+from suthra.testing.access import Case
 
 
 def _unit(world):

@@ -1,4 +1,4 @@
-from suthra.core.access import Case
+from suthra.testing.access import Case
 
 # Notifications are personal, not geographic: everyone reaches their own list; marking someone
 # else's notification read is a 404 (tested in notifications/tests).

@@ -1,8 +1,10 @@
 """The access matrix: every named URL declares who may use it and on which object.
 
-Each app lists its URLs in ``suthra/<app>/access.py`` as ``CASES: list[Case]``. The test in
+Each app lists its URLs in ``suthra/<app>/tests/access_cases.py`` as ``CASES: list[Case]``
+(collected by ``collect_cases``). The test in
 ``suthra/accounts/tests/test_access_matrix.py`` walks every case × every named user of the test
-world (see ``suthra.core.testing``) and fails for any URL that is not declared here.
+world (see ``suthra.testing``) and fails for any URL that is not declared; it also keeps the
+table in docs/ACCESS.md current (``matrix_markdown``).
 
 For a case with ``obj``, the object must live in UC A (Lahore). It is then in scope for
 agent_a, supervisor (Lahore), manager (all cities) and head, and out of scope — a 404 — for
@@ -83,8 +85,51 @@ class Case:
 EXEMPT_PREFIXES = ("admin:", "api:")
 
 
-# The core app's own URLs (other apps declare theirs in their own access.py).
-CASES = [
-    Case("core:home", "ANY"),
-    Case("core:health", "PUBLIC"),
-]
+def collect_cases() -> list[Case]:
+    """Every app's ``tests/access_cases.py`` CASES, in app order."""
+    import importlib
+
+    from django.apps import apps
+
+    cases: list[Case] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("suthra."):
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.tests.access_cases")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.tests.access_cases":
+                raise
+            continue
+        cases.extend(module.CASES)
+    return cases
+
+
+MATRIX_ROLES = ["AGENT", "SUPERVISOR", "MANAGER", "HEAD"]
+
+
+def _cell(case: Case, role: str) -> str:
+    if case.minimum == "PUBLIC":
+        return "yes (also anonymous)"
+    if case.minimum != "ANY" and RANK[role] < RANK[case.minimum]:
+        return "—"
+    if case.obj is not None and case.scoped:
+        return "own area" if role != "HEAD" else "all"
+    return "yes"
+
+
+def matrix_markdown(cases: list[Case]) -> str:
+    """The table of docs/ACCESS.md: every URL × role (kept current by test_access_matrix)."""
+    lines = [
+        "| URL name | method | " + " | ".join(r.title() for r in MATRIX_ROLES) + " |",
+        "|---|---|" + "---|" * len(MATRIX_ROLES),
+    ]
+    seen: set[tuple[str, str]] = set()
+    for case in sorted(cases, key=lambda c: (c.url_name, c.method)):
+        key = (case.url_name, case.method)
+        if key in seen:
+            continue
+        seen.add(key)
+        cells = " | ".join(_cell(case, role) for role in MATRIX_ROLES)
+        lines.append(f"| `{case.url_name}` | {case.method.upper()} | {cells} |")
+    return "\n".join(lines) + "\n"

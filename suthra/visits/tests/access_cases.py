@@ -1,8 +1,8 @@
 from django.core.files.base import ContentFile
 
-from suthra.core.access import Case
 from suthra.core.photos import photo_storage
-from suthra.core.testing import make_unit
+from suthra.testing import make_unit
+from suthra.testing.access import Case
 from suthra.visits.models import ComplianceVisit, VisitOutcome
 
 

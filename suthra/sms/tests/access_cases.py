@@ -2,10 +2,10 @@ import datetime as dt
 
 from django.conf import settings
 
-from suthra.core.access import Case
-from suthra.core.testing import make_bill, make_unit
 from suthra.sms.models import Campaign, Kind, SmsTemplate
 from suthra.sms.services import templates_ensure
+from suthra.testing import make_bill, make_unit
+from suthra.testing.access import Case
 
 MONTH = dt.date(2025, 11, 1)
 

@@ -1,5 +1,5 @@
-from suthra.core.access import Case
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
+from suthra.testing.access import Case
 
 
 def _bill(world):

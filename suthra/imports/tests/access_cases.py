@@ -1,8 +1,8 @@
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from suthra.core.access import Case
 from suthra.imports.models import ImportBatch
+from suthra.testing.access import Case
 
 
 def _batch(world):

@@ -1,4 +1,4 @@
-from suthra.core.access import Case
+from suthra.testing.access import Case
 
 CASES = [
     Case("pwa:sw", "PUBLIC"),

@@ -1,10 +1,10 @@
-"""Access-matrix cases for the accounts app (see suthra/core/access.py).
+"""Access-matrix cases for the accounts app (see suthra/testing/access.py).
 
 Staff members are not geographic objects, so staff URLs use ``scoped=False``: HEAD may act on any
 account, every other role gets 403.
 """
 
-from suthra.core.access import Case
+from suthra.testing.access import Case
 
 
 def _agent_a(world):
