@@ -4,7 +4,6 @@ event; notifications are written in the same transaction (delivered after commit
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from typing import Any
 
@@ -31,6 +30,7 @@ from suthra.tickets.models import (
     TicketType,
 )
 from suthra.units.models import SurveyUnit
+from suthra.units.services import unit_set_active, unit_update_billing
 
 logger = logging.getLogger(__name__)
 
@@ -156,53 +156,19 @@ def _apply_to_unit(*, actor: Staff, ticket: Ticket) -> dict[str, Any]:
             fields["billing_name"] = ticket.new_name
         if ticket.new_mobile:
             fields["billing_mobile"] = ticket.new_mobile
-        update = _units_service("unit_update_billing")
-        if update is not None:
-            update(
-                actor=actor,
-                unit_id=unit.pk,
-                billing_name=ticket.new_name or unit.billing_name_effective,
-                billing_mobile=ticket.new_mobile or unit.billing_mobile_effective,
-                billing_address=unit.billing_address_effective,
-            )
-        else:
-            _unit_write(actor=actor, unit=unit, fields=fields, ticket=ticket)
+        unit_update_billing(
+            actor=actor,
+            unit_id=unit.pk,
+            billing_name=ticket.new_name or unit.billing_name_effective,
+            billing_mobile=ticket.new_mobile or unit.billing_mobile_effective,
+            billing_address=unit.billing_address_effective,
+            reason=reason,
+        )
         return fields
     if ticket.type == TicketType.BUSINESS_CLOSED:
-        set_active = _units_service("unit_set_active")
-        if set_active is not None:
-            set_active(actor=actor, unit_id=unit.pk, active=False, reason=reason)
-        else:
-            _unit_write(actor=actor, unit=unit, fields={"is_active": False}, ticket=ticket)
+        unit_set_active(actor=actor, unit_id=unit.pk, active=False, reason=reason)
         return {"is_active": False}
     return {}
-
-
-def _units_service(name: str) -> Any:
-    """``suthra.units.services.<name>`` or None (the units app is built in parallel)."""
-    try:
-        module = importlib.import_module("suthra.units.services")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, name, None)
-
-
-def _unit_write(*, actor: Staff, unit: SurveyUnit, fields: dict[str, Any], ticket: Ticket) -> None:
-    # Fallback while the units app has no service for this change: same audit shape.
-    before = {name: getattr(unit, name) for name in fields}
-    for name, value in fields.items():
-        setattr(unit, name, value)
-    unit.save(update_fields=list(fields))
-    audit_record(
-        actor=actor,
-        action="unit.update",
-        object_type="unit",
-        object_id=unit.pk,
-        changes={
-            **{k: [before[k], v] for k, v in fields.items() if before[k] != v},
-            "reason": f"ticket #{ticket.pk}",
-        },
-    )
 
 
 def ticket_decide(*, actor: Staff, ticket: Ticket, approve: bool, reason: str) -> Ticket:

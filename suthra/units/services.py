@@ -39,12 +39,14 @@ def unit_update_billing(
     billing_name: str,
     billing_mobile: str,
     billing_address: str,
+    reason: str = "",
     ip: str | None = None,
 ) -> SurveyUnit:
     """Set the billing name, mobile and address (SUPERVISOR and up, in scope).
 
     A value equal to the surveyed one is stored blank ("same as survey"). The mobile is
-    normalised to 03XXXXXXXXX; an invalid mobile raises ``ValidationError``.
+    normalised to 03XXXXXXXXX; an invalid mobile raises ``ValidationError``. ``reason`` (e.g.
+    the ticket that asked for it) goes into the audit event.
     """
     _require_supervisor(actor)
     name = " ".join(billing_name.split())
@@ -73,7 +75,7 @@ def unit_update_billing(
                 action="unit.billing",
                 object_type="unit",
                 object_id=unit.pk,
-                changes=changes,
+                changes={**changes, "reason": reason} if reason else changes,
                 ip=ip,
             )
     return unit

@@ -11,7 +11,7 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,14 +27,6 @@ from suthra.units.forms import ActiveForm, BillingForm, BrowseForm, BulkForm
 from suthra.units.models import SizeCategory, SurveyUnit
 
 BULK_SAMPLE = 10
-
-
-def maybe_url(name: str, *args: Any) -> str | None:
-    """The URL of a page another app may or may not provide yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 STATUS_LABELS = {
@@ -147,17 +139,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     visits = selectors.unit_visits(actor=request.user, unit=unit)
     tickets = selectors.unit_tickets(actor=request.user, unit=unit)
     for v in visits:
-        v.url = maybe_url("visits:detail", v.pk)
+        v.url = reverse("visits:detail", args=[v.pk])
     for t in tickets:
-        t.url = maybe_url("tickets:detail", t.pk)
+        t.url = reverse("tickets:detail", args=[t.pk])
     # Field cash receipts (suthra.cash registers the reader in units.history).
     receipts = history.read("cash", actor=request.user, unit=unit, limit=20)
     for r in receipts:
-        r.url = maybe_url("cash:receipt", r.pk)
+        r.url = reverse("cash:receipt", args=[r.pk])
     # Defaulter notices issued (the consumers app registers the reader).
     notices = history.read("notices", actor=request.user, unit=unit, limit=20)
     for n in notices:
-        n.url = maybe_url("consumers:notice_pdf", n.pk)
+        n.url = reverse("consumers:notice_pdf", args=[n.pk])
     ctx = {
         "unit": unit,
         "bills": selectors.unit_bills(actor=request.user, unit=unit),
@@ -170,14 +162,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "map_tiles": settings.MAP_TILE_URL,
         "can_edit": getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR),
         "active_form": ActiveForm(initial={"active": "0" if unit.is_active else "1"}),
-        "new_ticket_url": maybe_url("tickets:new", unit.pk),
-        "ledger_url": maybe_url("billing:ledger", unit.pk),
-        "bill_pdf_url": maybe_url("consumers:unit_bill_pdf", unit.pk),
-        "new_visit_url": maybe_url("visits:new", unit.pk),
-        "adjust_url": maybe_url("billing:adjustment_unit", unit.pk)
+        "new_ticket_url": reverse("tickets:new", args=[unit.pk]),
+        "ledger_url": reverse("billing:ledger", args=[unit.pk]),
+        "bill_pdf_url": reverse("consumers:unit_bill_pdf", args=[unit.pk]),
+        "new_visit_url": reverse("visits:new", args=[unit.pk]),
+        "adjust_url": reverse("billing:adjustment_unit", args=[unit.pk])
         if getattr(request.user, "at_least", lambda r: False)(Role.SUPERVISOR)
         else None,
-        "collect_cash_url": maybe_url("cash:collect", unit.pk) if unit.is_active else None,
+        "collect_cash_url": reverse("cash:collect", args=[unit.pk]) if unit.is_active else None,
     }
     return render(request, "units/detail.html", ctx)
 

@@ -264,15 +264,15 @@ def test_manager_without_city_and_inactive_supervisor_routing(world):
 
 
 @pytest.mark.django_db
-def test_without_the_units_service_the_change_is_written_and_audited(world, monkeypatch):
-    monkeypatch.setattr(services, "_units_service", lambda name: None)
+def test_an_approved_name_change_goes_through_the_units_service_with_the_ticket_as_reason(world):
     unit = make_unit(world.uc_a)
-    ticket = raise_ticket(world, unit=unit, type=TicketType.NAME_MOBILE_CHANGE, new_name="Fallback")
+    ticket = raise_ticket(world, unit=unit, type=TicketType.NAME_MOBILE_CHANGE, new_name="New Name")
     services.ticket_decide(actor=world.supervisor, ticket=ticket, approve=True, reason="ok")
     unit.refresh_from_db()
-    assert unit.billing_name == "Fallback"
-    event = AuditEvent.objects.get(action="unit.update", object_id=str(unit.pk))
+    assert unit.billing_name == "New Name"
+    event = AuditEvent.objects.get(action="unit.billing", object_id=str(unit.pk))
     assert event.changes["reason"] == f"ticket #{ticket.pk}"
+    assert event.changes["billing_name"][1] == "New Name"
 
 
 @pytest.mark.django_db
