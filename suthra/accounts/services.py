@@ -331,6 +331,41 @@ def staff_reset_otp(*, actor: Staff, staff: Staff, ip: str | None = None) -> int
     return count
 
 
+def otp_pending_device(*, staff: Staff) -> Any:
+    """The user's unconfirmed authenticator, made afresh: a pending secret is shown once, so a
+    secret left on screen (or read by someone who later has the password) is worth nothing."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=staff, confirmed=False).delete()
+        return TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=False)
+
+
+def otp_enrol(*, staff: Staff, device: Any, token: str, ip: str | None = None) -> bool:
+    """The user themself confirms their pending authenticator with a current code; audited."""
+    with transaction.atomic():
+        if not device.verify_token(token):
+            return False
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        audit_record(
+            actor=staff, action="otp.enrol", object_type="staff", object_id=staff.pk, ip=ip
+        )
+    return True
+
+
+def otp_disable(*, staff: Staff, ip: str | None = None) -> int:
+    """The user themself turns two-factor off (the view has checked a current code); audited."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with transaction.atomic():
+        count, _ = TOTPDevice.objects.filter(user=staff).delete()
+        audit_record(
+            actor=staff, action="otp.disable", object_type="staff", object_id=staff.pk, ip=ip
+        )
+    return count
+
+
 def is_locked_out(staff: Staff) -> bool:
     from axes.models import AccessAttempt
     from django.conf import settings

@@ -219,29 +219,19 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @require_http_methods(["GET", "POST"])
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app (TOTP): scan the QR code, type a code to confirm."""
-    user = request.user
+    user = cast(Staff, request.user)
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if confirmed is not None:
         return render(request, "accounts/otp_setup.html", {"confirmed": confirmed})
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if request.method == "GET" or device is None:
-        # A pending secret is shown once: every new visit makes a new one, so a secret left on
-        # screen (or read by someone who later has the password) is worth nothing.
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        device = services.otp_pending_device(staff=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if services.otp_enrol(
+            staff=user, device=device, token=form.cleaned_data["token"], ip=client_ip(request)
+        ):
             otp_login(request, device)
-            audit_record(
-                actor=user,
-                action="otp.enrol",
-                object_type="staff",
-                object_id=user.pk,
-                ip=client_ip(request),
-            )
             messages.success(request, _("Two-factor sign-in is on for your account."))
             return redirect(_safe_next(request, reverse("core:home")))
         form.add_error("token", _("That code is not right. Check the time on your phone."))
@@ -300,17 +290,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 @require_POST
 def otp_disable(request: HttpRequest) -> HttpResponse:
     """Turn two-factor off (needs a current code). Where it is required, it is asked again."""
-    user = request.user
+    user = cast(Staff, request.user)
     form = TokenForm(request.POST)
     if form.is_valid() and match_token(user, form.cleaned_data["token"]) is not None:
-        TOTPDevice.objects.filter(user=user).delete()
-        audit_record(
-            actor=user,
-            action="otp.disable",
-            object_type="staff",
-            object_id=user.pk,
-            ip=client_ip(request),
-        )
+        services.otp_disable(staff=user, ip=client_ip(request))
         messages.success(request, _("Two-factor sign-in is off."))
         return redirect("core:home")
     messages.error(request, _("That code is not right; two-factor sign-in stays on."))

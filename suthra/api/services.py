@@ -1,10 +1,11 @@
-"""Writes of the API app: creating and revoking API tokens (audited)."""
+"""Writes of the API app: creating and revoking API tokens (audited), and idempotent writes."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from suthra.api.models import ApiToken, IdempotencyKey
 from suthra.core.audit import audit_record
+
+T = TypeVar("T")
 
 TOKEN_PREFIX = "sp_"
 # A user rarely needs more than a few (one per phone or integration); the cap stops runaway scripts.
@@ -115,3 +118,30 @@ def idempotency_remember(
         status=status,
         object_id=str(object_id),
     )
+
+
+def idempotent_write(
+    *,
+    user: Any,
+    operation: str,
+    key: str | None,
+    fingerprint: str,
+    write: Callable[[], T],
+    object_id: Callable[[T], Any],
+    status: int = 200,
+) -> T:
+    """Run ``write`` (a domain service call) and, with an ``Idempotency-Key``, remember the key
+    in the same transaction: a concurrent duplicate then fails on the unique constraint
+    (``IntegrityError``) and nothing of it is written. Callers: API endpoints."""
+    with transaction.atomic():
+        result = write()
+        if key:
+            idempotency_remember(
+                user=user,
+                operation=operation,
+                key=key,
+                fingerprint=fingerprint,
+                status=status,
+                object_id=object_id(result),
+            )
+    return result

@@ -608,7 +608,7 @@ def verify(
 
 def write_csv(result: Result, out: IO[str]) -> None:
     """The report: one row per listed discrepancy, then a line with the full count."""
-    from suthra.imports.parsers import neutralise
+    from suthra.core.exports import neutralise
 
     writer = csv.writer(out)
     writer.writerow(["kind", "uc_id", "unit_id", "survey_id", "month", "item", "expected", "found"])

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from suthra.billing.models import MAX_FEE, BillStatus, PaymentChannel
@@ -219,7 +220,7 @@ def parse_bills(
     table: Table, progress: Callable[[int], None], *, today: dt.date | None = None
 ) -> tuple[list[BillRow], list[RowError]]:
     """Bill file rows → ``BillRow``s; rows with any error are left out and reported."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     records: list[BillRow] = []
     errors: list[RowError] = []
     fast = _fast_bill_reader(table, today)
@@ -379,7 +380,7 @@ def parse_payments(
     table: Table, progress: Callable[[int], None], *, today: dt.date | None = None
 ) -> tuple[list[PaymentRow], list[RowError]]:
     """Payment file rows → ``PaymentRow``s; rows with any error are left out and reported."""
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     records: list[PaymentRow] = []
     errors: list[RowError] = []
     c = table.columns

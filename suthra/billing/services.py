@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from suthra.accounts.scope import get_or_404
 from suthra.billing.models import (
@@ -234,7 +235,9 @@ def bills_bulk_status(
             )[: BULK_MAX + 1]
         )
         if len(rows) > BULK_MAX:
-            raise BillingError(f"At most {BULK_MAX} bills at once; narrow the filter.")
+            raise BillingError(
+                gettext("At most %(count)s bills at once; narrow the filter.") % {"count": BULK_MAX}
+            )
         if len(rows) != expected:
             raise StaleBill(
                 f"The selection changed: it now has {len(rows)} bills, you confirmed {expected}. "

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from suthra.core.exports import neutralise
+
 # A file larger than this is refused before it is read (IMPORT_MAX_BYTES in settings).
 DEFAULT_MAX_BYTES = 40 * 1024 * 1024
 # An XLSX is a zip: refuse one that would inflate to more than this many times the limit.
@@ -538,14 +540,6 @@ def _date_text(raw: str) -> dt.date:
     except ValueError as exc:
         raise ValueError(gettext("impossible date (%(error)s)") % {"error": exc}) from exc
     raise ValueError(gettext("not a date (use 2025-11-15 or 15/11/2025)"))
-
-
-def neutralise(value: Any) -> str:
-    """A cell for a CSV that people open in Excel: never let it start a formula."""
-    out = "" if value is None else str(value)
-    if out.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + out
-    return out
 
 
 def error_rows(errors: Sequence[RowError]) -> Iterator[list[str]]:

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Header, Path, Query, Router, Schema, Status
@@ -236,8 +236,12 @@ def payments_record(
     }
     data = cleaned(PaymentForm(form_data))
     try:
-        with transaction.atomic():
-            services.bill_payment_record(
+        api_services.idempotent_write(
+            user=request.user,
+            operation="payment",
+            key=idempotency_key,
+            fingerprint=print_,
+            write=lambda: services.bill_payment_record(
                 actor=request.user,
                 psid=bill.psid,
                 paid_amount=data["paid_amount"],
@@ -246,16 +250,9 @@ def payments_record(
                 reason=data["reason"],
                 seen=data["seen"],
                 ip=client_ip(request),
-            )
-            if idempotency_key:
-                api_services.idempotency_remember(
-                    user=request.user,
-                    operation="payment",
-                    key=idempotency_key,
-                    fingerprint=print_,
-                    status=200,
-                    object_id=bill.psid,
-                )
+            ),
+            object_id=lambda _result: bill.psid,
+        )
     except services.StaleBill as exc:
         raise HttpError(409, str(exc)) from exc
     except services.BillingError as exc:
