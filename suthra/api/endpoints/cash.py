@@ -74,8 +74,9 @@ class ReceiptFilters(Schema):
     collector: int | None = Field(None, ge=1, le=MAX_ID)
     uc: int | None = Field(None, ge=1, le=32767)
     status: StatusChoice | None = None
-    collected_from: dt.date | None = None
-    collected_to: dt.date | None = None
+    # Bounded: a day turns into an aware datetime, which year 1 or 9999 would overflow.
+    collected_from: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=dt.date(2100, 1, 1))
+    collected_to: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=dt.date(2100, 1, 1))
     mine: bool = Field(False, description="Only the receipts I wrote.")
 
 
