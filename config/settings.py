@@ -306,6 +306,9 @@ NOTIFY_EMAIL_MAX_ATTEMPTS = env_int("NOTIFY_EMAIL_MAX_ATTEMPTS", 4, minimum=1)
 CASH_IN_HAND_LIMIT = env_int("CASH_IN_HAND_LIMIT", 50_000)
 CASH_MAX_ADVANCE_MONTHS = env_int("CASH_MAX_ADVANCE_MONTHS", 1)
 CASH_RECEIPT_BLOCK_SIZE = env_int("CASH_RECEIPT_BLOCK_SIZE", 20)
+# A collector holding cash not handed over for longer than this is reminded (and their
+# supervisors), at most once a day (manage.py cash_reminders, run by bin/serve's scheduler).
+CASH_HANDOVER_REMIND_HOURS = env_int("CASH_HANDOVER_REMIND_HOURS", 24, minimum=1)
 SMS_BACKEND = env_str("SMS_BACKEND", "suthra.notifications.sms.LoggingSmsBackend")
 SMS_NOTIFY_KINDS = env_list("SMS_NOTIFY_KINDS", ["ticket.escalated"])
 SITE_URL = env_str("SITE_URL", "")

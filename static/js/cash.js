@@ -68,12 +68,6 @@
         save(numbers);
       }
     }
-    var amount = form.querySelector("input[name=amount]");
-    form.dataset.offlineLabel = [
-      numberInput && numberInput.value ? numberInput.value : "",
-      form.dataset.unitLabel,
-      amount ? "Rs " + amount.value : "",
-    ].filter(Boolean).join(" · ");
   });
 
   window.addEventListener("online", function () { showOffline(); refill(); });

@@ -1,9 +1,11 @@
-/* The offline visit queue: visits are saved on the phone (IndexedDB, through idb-keyval) and
- * sent when the network is there. Each carries the form's `client_key` (a UUID), so the server
- * makes one visit however many times a send is retried.
+/* The offline queue: visits and cash receipts are saved on the phone (IndexedDB, through
+ * idb-keyval) and sent when the network is there. Each carries the form's `client_key` (a
+ * UUID), so the server makes one visit or one receipt however many times a send is retried.
  *
- * A record: {key, user, action, label, fields: [[name, value|File]], created, state, tries,
- *            error, sentAt, resultUrl}
+ * A record: {key, user, action, kind, label, details, fields: [[name, value|File]], created,
+ *            state, tries, error, sentAt, resultUrl}
+ * kind: "visit" or "cash" (the form's data-offline-kind); details of a cash receipt:
+ *       {amount, psid, receipt} — kept after sending (the fields are dropped), for the list.
  * state: "waiting" → "sent", or "login" (session ended: log in again, it is then sent), or
  *        "rejected" (the server refused the form; the reason is in `error`).
  *
@@ -82,6 +84,15 @@
     // What the agent will recognise in the list: the unit's name and survey id when the page
     // shows them (visit form), else the page heading.
     const named = document.querySelector(".unit-head") || document.querySelector("h1");
+    // A visit or a cash receipt (records saved before kinds existed are told apart on the
+    // queue page by their address).
+    const kind = form.dataset.offlineKind || (data.has("amount") ? "cash" : "visit");
+    const details = {};
+    if (kind === "cash") {
+      details.amount = String(data.get("amount") || "");
+      details.psid = form.dataset.psid || "";
+      details.receipt = String(data.get("receipt_number") || "");
+    }
     const label = named
       ? named.innerText
           .split("\n")
@@ -93,6 +104,8 @@
       key: keyInput.value,
       user: user || "",
       action: new URL(form.getAttribute("action") || location.href, location.href).href,
+      kind: kind,
+      details: details,
       label: form.dataset.offlineLabel || label.slice(0, 160),
       fields: fields,
       created: new Date().toISOString(),

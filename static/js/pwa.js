@@ -1,6 +1,7 @@
 /* The phone app on every page: registers the service worker, keeps the worklist for offline
- * use, queues visit forms (any form with an input named client_key) and sends the queue when
- * the network is back, shows "waiting to send" in the top bar, and draws the queue page.
+ * use, queues visit and cash forms (any form with an input named client_key) and sends the
+ * queue when the network is back, shows "waiting to send" in the top bar, and draws the queue
+ * page (each record with its kind: visit or cash receipt).
  *
  * Settings come from data- attributes of this script's tag (templates/pwa/_scripts.html).
  */
@@ -57,7 +58,7 @@
       .catch(() => undefined);
   }
 
-  // --- Top-bar count of visits waiting ------------------------------------------------------
+  // --- Top-bar count of records waiting ------------------------------------------------------
   async function mine() {
     if (!cfg.user) return [];
     return (await SuthraQueue.all()).filter((r) => r.user === cfg.user);
@@ -87,9 +88,9 @@
   setInterval(syncNow, RETRY_MS);
   SuthraQueue.onChange(showPending);
 
-  // --- Visit forms: always go through the queue ---------------------------------------------
+  // --- Visit and cash forms: always go through the queue -----------------------------------
   // Saved first, then sent: a lost connection, a closed tab or a double tap never loses or
-  // doubles a visit (the server returns the first visit for a repeated client_key).
+  // doubles a visit or a receipt (the server returns the first one for a repeated client_key).
   document.addEventListener("submit", async (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
@@ -140,6 +141,22 @@
     });
   }
 
+  function kindOf(rec) {
+    if (rec.kind) return rec.kind;
+    return /\/cash\/collect\//.test(rec.action || "") ? "cash" : "visit";
+  }
+
+  /* "Rs 1,200 · PSID 1000… · Receipt LAH-0007-000001" for a cash receipt; "" for a visit. */
+  function detailOf(rec, labels) {
+    const d = rec.details || {};
+    if (kindOf(rec) !== "cash") return "";
+    const parts = [];
+    if (d.amount) parts.push("Rs " + Number(d.amount).toLocaleString("en-PK"));
+    if (d.psid) parts.push("PSID " + d.psid);
+    if (d.receipt) parts.push((labels.receiptLabel || "Receipt") + " " + d.receipt);
+    return parts.join(" · ");
+  }
+
   async function drawQueue() {
     if (!list) return;
     const labels = list.dataset;
@@ -152,6 +169,12 @@
       const li = tpl.content.firstElementChild.cloneNode(true);
       li.dataset.state = rec.state;
       li.dataset.key = rec.key;
+      const kind = kindOf(rec);
+      li.dataset.kind = kind;
+      const badge = li.querySelector(".q-kind");
+      badge.textContent = kind === "cash" ? labels.kindCash : labels.kindVisit;
+      badge.className = "q-kind badge badge-kind-" + kind;
+      li.querySelector(".q-detail").textContent = detailOf(rec, labels);
       li.querySelector(".q-label").textContent = rec.label;
       li.querySelector(".q-state").textContent = labels[rec.state] || rec.state;
       li.querySelector(".q-state").className = "q-state badge badge-" + rec.state;

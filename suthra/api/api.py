@@ -15,6 +15,7 @@ from suthra.api import errors
 from suthra.api.auth import StaffSessionAuth, TokenAuth
 from suthra.api.endpoints import (
     billing,
+    cash,
     consumers,
     dashboard,
     imports,
@@ -57,3 +58,4 @@ api.add_router("", imports.router)
 api.add_router("", dashboard.router)
 api.add_router("", notifications.router)
 api.add_router("", consumers.router)
+api.add_router("", cash.router)

@@ -158,3 +158,28 @@ class CashReceipt(models.Model):
     def is_open(self) -> bool:
         """Issued and not yet in a hand-over: may still be cancelled."""
         return self.status == ReceiptStatus.ISSUED and self.handover_id is None
+
+
+class HandOverReminder(models.Model):
+    """A day on which a collector (and the supervisors of their area) were reminded of cash not
+    handed over: at most one per collector and local day (the unique constraint)."""
+
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    amount = models.PositiveIntegerField()
+    receipts_count = models.PositiveIntegerField()
+    oldest_at = models.DateTimeField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "collector_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collector", "day"], name="handover_reminder_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder {self.collector_id} {self.day}"

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from suthra.accounts import scope
+from suthra.accounts.models import Staff
 from suthra.cash.models import CashReceipt, HandOver, HandOverStatus, ReceiptStatus
 from suthra.cash.services import cash_in_hand, cash_limit, handover_scope_q
 from suthra.units.models import SurveyUnit
@@ -30,10 +31,22 @@ def unit_receipts(*, actor: Any, unit: SurveyUnit, limit: int = 20) -> list[Cash
     return list(receipts_for(actor).filter(unit=unit).order_by("-collected_at")[:limit])
 
 
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of ``day`` (aware)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    start = day_start(day)
     return start, start + dt.timedelta(days=1)
+
+
+def collector_in_scope(*, actor: Any, collector_id: int) -> Staff | None:
+    """The collector whose cash book the actor may open: one with receipts in the actor's
+    area (the caller checks the role), else None."""
+    if not receipts_for(actor).filter(collector_id=collector_id).exists():
+        return None
+    return Staff.objects.filter(pk=collector_id).first()
 
 
 def cash_book(*, actor: Any, collector: Any, day: dt.date | None = None) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
@@ -27,6 +29,7 @@ from suthra.cash.models import (
     CashReceipt,
     HandOver,
     HandOverMethod,
+    HandOverReminder,
     HandOverStatus,
     ReceiptBlock,
     ReceiptBook,
@@ -34,6 +37,8 @@ from suthra.cash.models import (
 )
 from suthra.core.audit import audit_record
 from suthra.core.months import current_month
+from suthra.locations.models import UnionCouncil
+from suthra.notifications.services import notify
 from suthra.units.models import SurveyUnit
 
 logger = logging.getLogger("suthra.cash")
@@ -519,3 +524,107 @@ def handover_confirm(
             ip=ip,
         )
     return locked
+
+
+def remind_hours() -> int:
+    return int(getattr(settings, "CASH_HANDOVER_REMIND_HOURS", 24))
+
+
+def supervisors_for(*, uc_ids: Any, exclude: Any = None) -> list[Staff]:
+    """The active supervisors of the cities of these union councils (who confirm the
+    hand-overs of cash collected there), without ``exclude``."""
+    cities = UnionCouncil.objects.filter(pk__in=uc_ids).values("city_id")
+    people = Staff.objects.filter(role=Role.SUPERVISOR, is_active=True, cities__in=cities)
+    if exclude is not None:
+        people = people.exclude(pk=exclude.pk)
+    return list(people.distinct().order_by("id"))
+
+
+def _remind_one(*, collector: Staff, day: dt.date, hours: int) -> bool:
+    from django.urls import reverse
+
+    with transaction.atomic():
+        open_receipts = CashReceipt.objects.filter(
+            collector=collector, status=ReceiptStatus.ISSUED, handover__isnull=True
+        )
+        totals = open_receipts.aggregate(amount=Sum("amount"), oldest=Min("collected_at"))
+        uc_ids = set(open_receipts.values_list("uc_id", flat=True))
+        count = open_receipts.count()
+        if not count:
+            return False
+        try:
+            with transaction.atomic():
+                HandOverReminder.objects.create(
+                    collector=collector,
+                    day=day,
+                    amount=totals["amount"],
+                    receipts_count=count,
+                    oldest_at=totals["oldest"],
+                )
+        except IntegrityError:
+            return False  # another run reminded this collector today
+        params = {
+            "amount": f"{totals['amount']:,}",
+            "count": count,
+            "since": f"{timezone.localtime(totals['oldest']):%d-%m-%Y %H:%M}",
+            "hours": hours,
+        }
+        notify(
+            recipients=[collector],
+            kind="cash.handover_reminder",
+            title=format_lazy(
+                gettext_lazy("Hand over your cash: Rs {amount} not handed over"), **params
+            ),
+            body=format_lazy(
+                gettext_lazy(
+                    "{count} receipt(s), the oldest from {since}, not handed over for more "
+                    "than {hours} hours. Hand the cash to your supervisor or deposit it at "
+                    "the bank."
+                ),
+                **params,
+            ),
+            url=reverse("cash:book"),
+        )
+        notify(
+            recipients=supervisors_for(uc_ids=uc_ids, exclude=collector),
+            kind="cash.handover_overdue",
+            title=format_lazy(
+                gettext_lazy("{name} has not handed over Rs {amount}"),
+                name=collector.full_name or collector.username,
+                **params,
+            ),
+            body=format_lazy(
+                gettext_lazy(
+                    "{count} receipt(s), the oldest from {since}, not handed over for more "
+                    "than {hours} hours."
+                ),
+                **params,
+            ),
+            url=reverse("cash:book") + f"?collector={collector.pk}",
+        )
+    return True
+
+
+def cash_reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind each collector holding cash not handed over for more than
+    ``CASH_HANDOVER_REMIND_HOURS`` (default 24) — and the supervisors of the cities where they
+    collected it — by an in-app notification, at most once per collector and local day.
+    Called by the scheduler (``manage.py cash_reminders``, ``bin/serve``), not by a user; safe
+    to run as often as wanted. Returns how many collectors were reminded."""
+    now = now or timezone.now()
+    hours = remind_hours()
+    day = timezone.localdate(now)
+    due = (
+        CashReceipt.objects.filter(
+            status=ReceiptStatus.ISSUED,
+            handover__isnull=True,
+            collected_at__lt=now - dt.timedelta(hours=hours),
+        )
+        .exclude(collector__in=HandOverReminder.objects.filter(day=day).values("collector_id"))
+        .values_list("collector_id", flat=True)
+        .distinct()
+    )
+    reminded = 0
+    for collector in Staff.objects.filter(pk__in=list(due)).order_by("id"):
+        reminded += _remind_one(collector=collector, day=day, hours=hours)
+    return reminded

@@ -153,11 +153,12 @@ def book(request: HttpRequest) -> HttpResponse:
     if collector_id and collector_id != request.user.pk:
         if not request.user.at_least(Role.SUPERVISOR):  # type: ignore[union-attr]
             raise PermissionDenied("Only supervisors and above see another collector's book.")
-        if not selectors.receipts_for(request.user).filter(collector_id=collector_id).exists():
+        found = selectors.collector_in_scope(actor=request.user, collector_id=collector_id)
+        if found is None:
             from django.http import Http404
 
             raise Http404
-        collector = Staff.objects.get(pk=collector_id)
+        collector = found
     data = selectors.cash_book(actor=request.user, collector=collector)
     data["own"] = collector.pk == request.user.pk
     data["handover_form"] = HandOverForm()

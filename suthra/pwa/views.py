@@ -148,8 +148,8 @@ def offline(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    """Visits saved on this phone: waiting to be sent, and sent. The list itself lives in the
-    phone's storage (IndexedDB) and is drawn by static/js/pwa.js."""
+    """Visits and cash receipts saved on this phone: waiting to be sent, and sent. The list
+    itself lives in the phone's storage (IndexedDB) and is drawn by static/js/pwa.js."""
     return render(request, "pwa/queue.html")
 
 

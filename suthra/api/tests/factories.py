@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from suthra.cash.models import CashReceipt
 from suthra.imports.models import ImportBatch
 from suthra.testing import make_bill, make_unit
 from suthra.tickets.models import Ticket, TicketType
@@ -21,10 +22,11 @@ class Rows:
     tickets: dict[str, Any]
     visits: dict[str, Any]
     batch: ImportBatch
+    receipts: dict[str, Any]
 
 
 def make_rows(world: Any) -> Rows:
-    units, bills, tickets, visits = {}, {}, {}, {}
+    units, bills, tickets, visits, receipts = {}, {}, {}, {}, {}
     for key, uc, agent in (
         ("a", world.uc_a, world.agent_a),
         ("b", world.uc_b, world.agent_b),
@@ -45,7 +47,20 @@ def make_rows(world: Any) -> Rows:
             lat=31.5,
             lon=74.3,
         )
+        # Written straight (not through cash_collect) so the head in UC C has one too.
+        receipts[key] = CashReceipt.objects.create(
+            number=f"API-{key.upper()}-000001",
+            collector=agent,
+            unit=unit,
+            uc=uc,
+            bill=bills[key],
+            month=bills[key].month,
+            amount=100,
+            collected_at=timezone.now(),
+        )
     batch = ImportBatch.objects.create(
         kind=ImportBatch.Kind.BILLS, file_name="bills.csv", rows_total=10, rows_done=5
     )
-    return Rows(units=units, bills=bills, tickets=tickets, visits=visits, batch=batch)
+    return Rows(
+        units=units, bills=bills, tickets=tickets, visits=visits, batch=batch, receipts=receipts
+    )

@@ -64,6 +64,18 @@ ENDPOINTS = [
     Endpoint("dashboard", "AGENT", lambda r: "/dashboard", "plain"),
     Endpoint("report_collection", "SUPERVISOR", lambda r: "/reports/collection", "plain"),
     Endpoint("notifications_list", "AGENT", lambda r: "/notifications", "plain"),
+    Endpoint(
+        "cash_receipts_list",
+        "AGENT",
+        lambda r: "/cash/receipts",
+        "list",
+        expect=lambda r: r.units["a"].pk,
+    ),
+    Endpoint(
+        "cash_receipts_detail", "AGENT", lambda r: f"/cash/receipts/{r.receipts['a'].pk}", "detail"
+    ),
+    # Everyone has a cash book: their own (empty for managers and head office).
+    Endpoint("cash_book", "AGENT", lambda r: "/cash/book", "plain"),
     Endpoint("imports_list", "MANAGER", lambda r: "/imports", "plain"),
     # The batch is the all-cities manager's: out of scope for the Multan manager.
     Endpoint("imports_detail", "MANAGER", lambda r: f"/imports/{r.batch.pk}", "detail"),
@@ -76,6 +88,8 @@ TESTED_ELSEWHERE = {
     "visits_decide",  # test_visits.py
     "visits_photo",  # test_visits.py (needs a visit with a photo)
     "payments_record",  # test_payments.py
+    "cash_receipts_create",  # test_cash.py
+    "cash_blocks_reserve",  # test_cash.py (agents and supervisors only; no geography)
     "notifications_read",  # test_notifications.py (own notifications only)
     "notifications_read_all",  # test_notifications.py
     "public_bill_lookup",  # no token at all: suthra/consumers/tests/test_lookup.py
