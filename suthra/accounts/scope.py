@@ -1,8 +1,12 @@
 """The ONE place geography is enforced.
 
-It knows geography, not the domain: callers pass the path from their model to the union council
-(``"uc"`` for units, ``"unit__uc"`` for bills, tickets and visits), and get back a queryset limited
-to the actor's union councils. An object outside the scope is a 404 — never confirm it exists.
+It knows geography, not the domain: each scoped model's queryset (a ``ScopedQuerySet``)
+declares its path to the union council once (``UC_PATH``: ``"uc"`` for units, ``"unit__uc"`` for
+bills, tickets and visits), and ``Model.objects.visible_to(actor)`` limits it to the actor's union
+councils. Views and API endpoints never name a UC path: they call one ``<kind>_get(actor=, ...)``
+selector per kind (``unit_get``, ``bill_get``, ``ticket_get``, ``visit_get``) or a list selector
+(test: suthra/core/tests/test_scope_getters.py). An object outside the scope is a 404 — never
+confirm it exists.
 
 - AGENT: their assigned UCs.
 - SUPERVISOR: every UC of their assigned city.
@@ -13,7 +17,7 @@ to the actor's union councils. An object outside the scope is a 404 — never co
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
@@ -90,6 +94,21 @@ def get_or_404(actor: Any, queryset: models.QuerySet[M], uc_path: str, **lookup:
         return scoped(actor, queryset, uc_path).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Not found") from exc
+
+
+class ScopedQuerySet(models.QuerySet[M]):
+    """A queryset of a geographic model: ``UC_PATH`` (set once per model) is its path to the
+    union council, so callers ask ``Model.objects.visible_to(actor)`` instead of naming it."""
+
+    UC_PATH: ClassVar[str]
+
+    def visible_to(self, actor: Any) -> Any:
+        """The rows of this queryset in the actor's geography (same queryset class)."""
+        return scoped(actor, self, self.UC_PATH)
+
+    def get_visible(self, actor: Any, **lookup: Any) -> M:
+        """One row in the actor's geography, or 404 (missing and out of scope look the same)."""
+        return cast(M, get_or_404(actor, self, self.UC_PATH, **lookup))
 
 
 def visible_ucs(actor: Any) -> models.QuerySet[UnionCouncil]:

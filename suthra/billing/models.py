@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from suthra.accounts.scope import ScopedQuerySet
 from suthra.imports.models import ImportBatch
 from suthra.locations.models import UnionCouncil
 from suthra.units.models import SurveyUnit
@@ -96,7 +97,9 @@ def status_sql(alias: str = "") -> str:
     )
 
 
-class BillQuerySet(models.QuerySet["Bill"]):
+class BillQuerySet(ScopedQuerySet["Bill"]):
+    UC_PATH = "unit__uc"
+
     def with_amount_due(self) -> BillQuerySet:
         return self.annotate(amount_due_db=F("monthly_fee") + F("arrears"))
 

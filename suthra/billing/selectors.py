@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from suthra.accounts import scope
 from suthra.accounts.scope import get_or_404, scoped, uc_ids
 from suthra.billing.archive import archived_bills
 from suthra.billing.models import (
@@ -25,7 +26,30 @@ from suthra.units.models import SurveyUnit
 
 def bills_for(actor: Any) -> BillQuerySet:
     """Every bill the actor may see (any role; geography from scope.py)."""
-    return cast(BillQuerySet, scoped(actor, Bill.objects.all(), "unit__uc"))
+    return cast(BillQuerySet, Bill.objects.visible_to(actor))
+
+
+def bill_get(*, actor: Any, psid: Any) -> Bill:
+    """One bill (with its unit and UC) in the actor's scope, or 404. Any role; pages and API
+    endpoints check the role themselves."""
+    return Bill.objects.select_related("unit", "unit__uc").get_visible(actor, psid=psid)
+
+
+def adjustment_get(*, actor: Any, pk: Any) -> Adjustment:
+    """One adjustment request (unit, requester, decider) in the actor's scope, or 404."""
+    return get_or_404(
+        actor,
+        Adjustment.objects.select_related(
+            "unit", "unit__uc", "unit__uc__city", "requested_by", "decided_by"
+        ),
+        "unit__uc",
+        pk=pk,
+    )
+
+
+def ledger_discrepancy_count(*, actor: Any, run: Any, uc_id: int | None) -> int:
+    """How many of the check's discrepancies lie in one UC, or in the actor's whole area."""
+    return int(run.count_for(frozenset({uc_id}) if uc_id is not None else scope.uc_ids(actor)))
 
 
 def bill_query(*, actor: Any, filters: dict[str, Any]) -> QuerySet[Bill]:

@@ -44,7 +44,7 @@ from suthra.core.htmx import render_page
 from suthra.core.models import AuditEvent
 from suthra.core.paging import count_hint, paginate
 from suthra.core.validators import choice_param
-from suthra.units.models import SurveyUnit
+from suthra.units.selectors import unit_get
 
 SAMPLE = 10
 
@@ -229,9 +229,7 @@ def ledger(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payment(request: HttpRequest, psid: int) -> HttpResponse:
     """Record or correct one bill's payment, with a mandatory reason."""
-    bill = scope.get_or_404(
-        request.user, Bill.objects.select_related("unit", "unit__uc"), "unit__uc", psid=psid
-    )
+    bill = selectors.bill_get(actor=request.user, psid=psid)
     initial = {
         "paid_amount": bill.paid_amount or bill.amount_due,
         "paid_on": bill.paid_on or timezone.localdate(),
@@ -340,14 +338,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _adjustment_or_404(request: HttpRequest, pk: int) -> Adjustment:
-    return scope.get_or_404(
-        request.user,
-        Adjustment.objects.select_related(
-            "unit", "unit__uc", "unit__uc__city", "requested_by", "decided_by"
-        ),
-        "unit__uc",
-        pk=pk,
-    )
+    return selectors.adjustment_get(actor=request.user, pk=pk)
 
 
 def _ticket_prefill(request: HttpRequest, unit_id: int) -> tuple[int | None, dict[str, Any]]:
@@ -358,7 +349,7 @@ def _ticket_prefill(request: HttpRequest, unit_id: int) -> tuple[int | None, dic
     if not raw.isdigit():
         return None, {}
     ticket = (
-        scope.scoped(request.user, Ticket.objects.all(), "unit__uc")
+        Ticket.objects.visible_to(request.user)
         .filter(
             pk=int(raw),
             unit_id=unit_id,
@@ -385,7 +376,7 @@ def _ticket_prefill(request: HttpRequest, unit_id: int) -> tuple[int | None, dic
 @require_GET
 def adjustment_unit(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Request adjustment" from the unit page: the request form of the unit's latest bill."""
-    unit = scope.get_or_404(request.user, SurveyUnit.objects.all(), "uc", pk=pk)
+    unit = unit_get(actor=request.user, pk=pk)
     bill = adjustments.latest_bill(unit.pk)
     if bill is None:
         messages.error(request, _("This unit has no bill to adjust."))
@@ -399,9 +390,7 @@ def adjustment_unit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def adjustment_new(request: HttpRequest, psid: int) -> HttpResponse:
     """Request a waiver, write-off or correction of a bill (its unit's latest), with a note."""
-    bill = scope.get_or_404(
-        request.user, Bill.objects.select_related("unit", "unit__uc"), "unit__uc", psid=psid
-    )
+    bill = selectors.bill_get(actor=request.user, psid=psid)
     ticket_id, prefill = _ticket_prefill(request, bill.unit_id)
     initial = {
         "kind": AdjustmentKind.WAIVER,
@@ -563,7 +552,9 @@ def ledger_check(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     run, qs = selectors.ledger_discrepancies(request.user, uc_id=uc.id if uc else None)
     count = 0
     if run is not None:
-        count = run.count_for(frozenset({uc.id}) if uc is not None else scope.uc_ids(request.user))
+        count = selectors.ledger_discrepancy_count(
+            actor=request.user, run=run, uc_id=uc.id if uc is not None else None
+        )
     page = paginate(request, qs, keys=["id"], default_size=100)
     return render_page(
         request,

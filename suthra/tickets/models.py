@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from suthra.accounts.scope import ScopedQuerySet
 from suthra.units.models import SurveyUnit
 
 
@@ -38,6 +39,10 @@ class TicketStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     APPROVED = "APPROVED", _("Approved")
     REJECTED = "REJECTED", _("Rejected")
+
+
+class TicketQuerySet(ScopedQuerySet["Ticket"]):
+    UC_PATH = "unit__uc"
 
 
 class Ticket(models.Model):
@@ -73,6 +78,8 @@ class Ticket(models.Model):
     # Storage keys (or Drive ids) of the optional re-encoded photo and its thumbnail.
     photo_key = models.CharField(max_length=255, blank=True)
     thumb_key = models.CharField(max_length=255, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

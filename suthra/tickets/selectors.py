@@ -21,7 +21,15 @@ ROLE_LEVEL = {
 
 
 def tickets_visible(actor: Any) -> QuerySet[Ticket]:
-    return scope.scoped(actor, Ticket.objects.all(), "unit__uc")
+    """Every ticket whose unit is in the actor's area."""
+    return Ticket.objects.visible_to(actor)  # type: ignore[no-any-return]
+
+
+def ticket_get(*, actor: Any, pk: Any) -> Ticket:
+    """One ticket (unit, reporter, decider) in the actor's scope, or 404. Any role."""
+    return Ticket.objects.select_related(
+        "unit", "unit__uc", "reported_by", "decided_by"
+    ).get_visible(actor, pk=pk)
 
 
 def ticket_queue(

@@ -21,16 +21,11 @@ from suthra.core.validators import choice_param, int_param
 from suthra.tickets import selectors, services
 from suthra.tickets.forms import CommentForm, DecisionForm, TicketForm
 from suthra.tickets.models import Ticket, TicketStatus, TicketType
-from suthra.units.models import SurveyUnit
+from suthra.units.selectors import unit_get
 
 
 def _ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
-    return scope.get_or_404(
-        request.user,
-        Ticket.objects.select_related("unit", "unit__uc", "reported_by", "decided_by"),
-        "unit__uc",
-        pk=pk,
-    )
+    return selectors.ticket_get(actor=request.user, pk=pk)
 
 
 @login_required
@@ -74,7 +69,7 @@ def ticket_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ticket_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
     """Any staff member raises a ticket on a unit in their area."""
-    unit = scope.get_or_404(request.user, SurveyUnit.objects.select_related("uc"), "uc", pk=unit_pk)
+    unit = unit_get(actor=request.user, pk=unit_pk)
     form = TicketForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         stored = None

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
+from suthra.accounts.scope import ScopedQuerySet
 from suthra.locations.models import UnionCouncil
 
 
@@ -72,6 +73,10 @@ def shown_name_expression() -> Coalesce:
     return Coalesce(NullIf(models.F("billing_name"), models.Value("")), models.F("consumer_name"))
 
 
+class SurveyUnitQuerySet(ScopedQuerySet["SurveyUnit"]):
+    UC_PATH = "uc"
+
+
 class SurveyUnit(models.Model):
     """A surveyed consumer unit (shop, house, business).
 
@@ -120,6 +125,8 @@ class SurveyUnit(models.Model):
     # A storage key, or the legacy portal URL until the photo is moved into storage.
     photo_ref = models.CharField(_("photo"), max_length=255, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = SurveyUnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["survey_id"]

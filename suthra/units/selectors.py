@@ -310,9 +310,7 @@ def attach_current_bills(units: Any, month: dt.date | None) -> None:
 # --- the unit page ---------------------------------------------------------------------------
 def unit_get(*, actor: Any, pk: Any) -> SurveyUnit:
     """One unit in the actor's scope, or 404 (missing and out of scope look the same)."""
-    return scope.get_or_404(
-        actor, SurveyUnit.objects.select_related("uc__city", "business_type"), "uc", pk=pk
-    )
+    return SurveyUnit.objects.select_related("uc__city", "business_type").get_visible(actor, pk=pk)
 
 
 BILL_ROWS = 36

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from suthra.accounts.scope import ScopedQuerySet
 from suthra.units.models import SurveyUnit
 
 
@@ -23,6 +24,10 @@ class VisitStatus(models.TextChoices):
     PENDING = "PENDING", _("Waiting for approval")
     APPROVED = "APPROVED", _("Approved")
     REJECTED = "REJECTED", _("Rejected")
+
+
+class ComplianceVisitQuerySet(ScopedQuerySet["ComplianceVisit"]):
+    UC_PATH = "unit__uc"
 
 
 class ComplianceVisit(models.Model):
@@ -65,6 +70,8 @@ class ComplianceVisit(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ComplianceVisitQuerySet.as_manager()
 
     class Meta:
         ordering = ["-visited_at"]

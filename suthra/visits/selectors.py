@@ -24,7 +24,15 @@ WORKLIST_MAX_ROWS = 3000
 
 
 def visits_visible(actor: Any) -> QuerySet[ComplianceVisit]:
-    return scope.scoped(actor, ComplianceVisit.objects.all(), "unit__uc")
+    """Every visit to a unit in the actor's area."""
+    return ComplianceVisit.objects.visible_to(actor)  # type: ignore[no-any-return]
+
+
+def visit_get(*, actor: Any, pk: Any) -> ComplianceVisit:
+    """One visit (unit, agent, decider) in the actor's scope, or 404. Any role."""
+    return ComplianceVisit.objects.select_related(
+        "unit", "unit__uc", "staff", "decided_by"
+    ).get_visible(actor, pk=pk)
 
 
 def visit_history(

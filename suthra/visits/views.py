@@ -10,7 +10,6 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from suthra.accounts import scope
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
 from suthra.core import photos
@@ -18,7 +17,7 @@ from suthra.core.decisions import decision_apply
 from suthra.core.htmx import render_page
 from suthra.core.paging import paginate
 from suthra.core.validators import choice_param, int_param
-from suthra.units.models import SurveyUnit
+from suthra.units.selectors import unit_get
 from suthra.visits import selectors, services
 from suthra.visits.forms import DecisionForm, VisitForm
 from suthra.visits.models import ComplianceVisit, VisitStatus
@@ -45,12 +44,7 @@ def _gps(request: HttpRequest) -> tuple[float | None, float | None]:
 
 
 def _visit_or_404(request: HttpRequest, pk: int) -> ComplianceVisit:
-    return scope.get_or_404(
-        request.user,
-        ComplianceVisit.objects.select_related("unit", "unit__uc", "staff", "decided_by"),
-        "unit__uc",
-        pk=pk,
-    )
+    return selectors.visit_get(actor=request.user, pk=pk)
 
 
 @login_required
@@ -84,7 +78,7 @@ def visit_pick(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
     """Record a visit (any staff, unit in their area). A repeated ``client_key`` returns the
     visit already recorded (idempotent for retries and the offline queue)."""
-    unit = scope.get_or_404(request.user, SurveyUnit.objects.select_related("uc"), "uc", pk=unit_pk)
+    unit = unit_get(actor=request.user, pk=unit_pk)
     form = VisitForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         # A retry of an already recorded visit: no need to process the photo again.
@@ -135,7 +129,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     flagged = choice_param(request.GET.get("flagged"), name="flagged", allowed=["yes", "no"])
     unit = None
     if unit_id:
-        unit = scope.get_or_404(request.user, SurveyUnit.objects.all(), "uc", pk=unit_id)
+        unit = unit_get(actor=request.user, pk=unit_id)
     qs = selectors.visit_history(
         actor=request.user,
         unit_id=unit_id,

@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from suthra.accounts import scope
 from suthra.api import selectors as api_selectors
 from suthra.api import services as api_services
 from suthra.api.auth import require_role
@@ -25,7 +24,7 @@ from suthra.billing import selectors, services
 from suthra.billing.forms import PaymentForm
 from suthra.billing.models import Bill, BillStatus, PaymentChannel
 from suthra.core.audit import client_ip
-from suthra.units.models import SurveyUnit
+from suthra.units.selectors import unit_get
 
 router = Router(tags=["bills"])
 
@@ -149,7 +148,7 @@ def _bills(actor: Any) -> QuerySet[Bill]:
 
 
 def _bill(request: HttpRequest, psid: int) -> Bill:
-    return scope.get_or_404(request.user, _bills(request.user), "unit__uc", psid=psid)
+    return selectors.bill_get(actor=request.user, psid=psid)
 
 
 @router.get(
@@ -164,7 +163,7 @@ def units_bills(
     unit_id: int = Path(..., ge=1, le=2**31 - 1),
 ) -> dict[str, Any]:
     """A unit's bills, newest month first; 404 when the unit is outside the caller's area."""
-    unit = scope.get_or_404(request.user, SurveyUnit.objects.all(), "uc", pk=unit_id)
+    unit = unit_get(actor=request.user, pk=unit_id)
     qs = _bills(request.user).filter(unit=unit)
     return cursor_page(qs, keys=["-month"], params=page, row=bill_row)
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from suthra.accounts import scope
 from suthra.api.auth import require_role
 from suthra.api.forms_bridge import cleaned
 from suthra.api.paging import PageParams, cursor_page
@@ -16,7 +15,7 @@ from suthra.api.schemas import PageMeta, one_of, responses
 from suthra.tickets import selectors, services
 from suthra.tickets.forms import TicketForm
 from suthra.tickets.models import Ticket, TicketType
-from suthra.units.models import SurveyUnit
+from suthra.units.selectors import unit_get
 
 router = Router(tags=["tickets"])
 
@@ -103,8 +102,7 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
 
 
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
-    qs = selectors.tickets_visible(request.user).select_related("unit", "reported_by", "decided_by")
-    return scope.get_or_404(request.user, qs, "unit__uc", pk=ticket_id)
+    return selectors.ticket_get(actor=request.user, pk=ticket_id)
 
 
 @router.get("/tickets", response=responses(TicketPage), operation_id="tickets_list")
@@ -136,9 +134,7 @@ def tickets_detail(
 def tickets_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     """Raise a ticket on a unit in the caller's area (any staff). It is routed to the
     supervisors of the unit's city and escalates after its SLA."""
-    unit = scope.get_or_404(
-        request.user, SurveyUnit.objects.select_related("uc"), "uc", pk=payload.unit_id
-    )
+    unit = unit_get(actor=request.user, pk=payload.unit_id)
     data = cleaned(TicketForm(payload.dict()))
     ticket = services.ticket_raise(
         actor=request.user,  # type: ignore[arg-type]

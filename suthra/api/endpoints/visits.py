@@ -15,13 +15,12 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Status, UploadedFile
 
-from suthra.accounts import scope
 from suthra.api.auth import require_role
 from suthra.api.forms_bridge import cleaned
 from suthra.api.paging import PageParams, cursor_page
 from suthra.api.schemas import PageMeta, one_of, responses
 from suthra.core import photos
-from suthra.units.models import SurveyUnit
+from suthra.units.selectors import unit_get
 from suthra.visits import selectors, services
 from suthra.visits.forms import VisitForm
 from suthra.visits.models import ComplianceVisit, VisitOutcome
@@ -167,7 +166,7 @@ def _visits(actor: Any) -> Any:
 
 
 def _visit(request: HttpRequest, visit_id: int) -> ComplianceVisit:
-    return scope.get_or_404(request.user, _visits(request.user), "unit__uc", pk=visit_id)
+    return selectors.visit_get(actor=request.user, pk=visit_id)
 
 
 @router.get("/visits", response=responses(VisitPage), operation_id="visits_list")
@@ -246,9 +245,7 @@ def visits_create(
     if existing is not None and existing.staff_id == request.user.pk:
         # A retry: do not process the photo again.
         return Status(200, visit_row(_visit(request, existing.pk)))
-    unit = scope.get_or_404(
-        request.user, SurveyUnit.objects.select_related("uc"), "uc", pk=payload.unit_id
-    )
+    unit = unit_get(actor=request.user, pk=payload.unit_id)
     fields = {
         "outcome": payload.outcome,
         "notes": payload.notes,
