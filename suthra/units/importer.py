@@ -23,6 +23,7 @@ from suthra.imports.models import ImportBatch
 from suthra.imports.parsers import Column, RowError, Table
 from suthra.imports.registry import Plan, Progress
 from suthra.locations.models import UnionCouncil
+from suthra.units import hooks
 from suthra.units.legacy import UNIT_COLUMNS, UNIT_FIELDS, UnitRow, parse_legacy_units
 from suthra.units.models import BusinessType, SurveyUnit
 
@@ -149,9 +150,8 @@ class UnitImport:
         )
 
     def apply(self, batch: ImportBatch, plan: Plan) -> dict[str, int]:
-        """The writes, inside the commit's transaction: units, one audit event each, stats."""
-        from suthra.stats.services import stats_refresh
-
+        """The writes, inside the commit's transaction: units, one audit event each, and the
+        apps that keep summaries of units told (``units.hooks``)."""
         work: _Work = plan.work
         SurveyUnit.objects.bulk_create(work.create, batch_size=2000)
         new_ids = [u.survey_id for u in work.create]
@@ -174,6 +174,5 @@ class UnitImport:
             object_type="unit",
             items=((u.pk, {**c, "batch": batch.pk}) for u, c in work.update),
         )
-        if work.uc_ids:
-            stats_refresh(keys=[], units_of=sorted(work.uc_ids))
+        hooks.units_changed(work.uc_ids)
         return {"new": len(work.create), "changed": len(work.update)}

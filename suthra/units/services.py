@@ -18,6 +18,7 @@ from suthra.accounts import scope
 from suthra.accounts.models import Role
 from suthra.core.audit import audit_bulk, audit_record, diff
 from suthra.core.phone import InvalidMobile, normalise_mobile
+from suthra.units import hooks
 from suthra.units.models import SurveyUnit
 
 BULK_MAX = 20_000
@@ -90,9 +91,7 @@ def _clean_reason(reason: str) -> str:
 
 def _refresh_unit_stats(uc_ids: Sequence[int]) -> None:
     # The dashboard counts active units per UC; keep its summary in step (same transaction).
-    from suthra.stats.services import stats_refresh
-
-    stats_refresh(keys=[], units_of=sorted(set(uc_ids)))
+    hooks.units_changed(uc_ids)
 
 
 def unit_set_active(

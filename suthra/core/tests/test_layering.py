@@ -67,8 +67,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The current month comes from the bill summaries, and unit writes refresh them; the fix
     # (a hook stats subscribes to in its ready()) needs suthra/stats/**, not ours.
     ("units/selectors.py", "stats"): "current month from stats.MonthlyStat; fix needs stats/**",
-    ("units/services.py", "stats"): "stats_refresh after unit writes; fix needs stats/**",
-    ("units/importer.py", "stats"): "stats_refresh after a survey import; fix needs stats/**",
     # The dashboard's activity feed (imports, ticket decisions, visits) lives in
     # notifications.selectors; it belongs with the dashboard in reports (not ours).
     ("notifications/selectors.py", "imports"): "activity feed; belongs in reports",
