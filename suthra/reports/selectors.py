@@ -409,11 +409,9 @@ def recent_imports(actor: Any, limit: int = 5) -> list[Any]:
 
 
 def activity(actor: Any, limit: int = 10) -> list[Any]:
-    """The field-work issue's activity feed, when it is installed."""
-    try:
-        from suthra.notifications.selectors import activity_for
-    except ImportError:
-        return []
+    """The dashboard's activity feed (suthra/reports/activity.py)."""
+    from suthra.reports.activity import activity_for
+
     return list(activity_for(actor, limit=limit))
 
 

@@ -67,11 +67,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     # The current month comes from the bill summaries, and unit writes refresh them; the fix
     # (a hook stats subscribes to in its ready()) needs suthra/stats/**, not ours.
     ("units/selectors.py", "stats"): "current month from stats.MonthlyStat; fix needs stats/**",
-    # The dashboard's activity feed (imports, ticket decisions, visits) lives in
-    # notifications.selectors; it belongs with the dashboard in reports (not ours).
-    ("notifications/selectors.py", "imports"): "activity feed; belongs in reports",
-    ("notifications/selectors.py", "tickets"): "activity feed; belongs in reports",
-    ("notifications/selectors.py", "visits"): "activity feed; belongs in reports",
     # The API's dashboard endpoint serves the reports app's dashboard selectors; moving them
     # below reports (or a registry reports fills) needs suthra/reports/**, not ours.
     ("api/endpoints/dashboard.py", "reports"): "dashboard selectors live in reports/**",

@@ -13,6 +13,7 @@ from suthra.notifications import selectors
 from suthra.notifications.models import Notification
 from suthra.notifications.services import notify
 from suthra.notifications.sms import MemorySmsBackend
+from suthra.reports.activity import activity_for
 from suthra.testing import make_unit
 from suthra.tickets.models import TicketType
 from suthra.tickets.services import ticket_decide, ticket_raise
@@ -154,10 +155,10 @@ def test_activity_feed_is_scoped_to_the_actor(world):
     )
     t = ticket_raise(actor=world.head, unit=multan_unit, type=TicketType.OTHER, description="m")
     ticket_decide(actor=world.manager_multan, ticket=t, approve=False, reason="no")
-    lahore = selectors.activity_for(world.supervisor, limit=10)
+    lahore = activity_for(world.supervisor, limit=10)
     assert [i.kind for i in lahore] == ["visit"]
     assert lahore_unit.survey_id in lahore[0].text
-    multan = selectors.activity_for(world.manager_multan, limit=10)
+    multan = activity_for(world.manager_multan, limit=10)
     assert {i.kind for i in multan} == {"visit", "ticket"}
     assert all(lahore_unit.survey_id not in i.text for i in multan)
-    assert len(selectors.activity_for(world.head, limit=2)) == 2
+    assert len(activity_for(world.head, limit=2)) == 2
