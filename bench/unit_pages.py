@@ -6,7 +6,7 @@ Django test client — full request → view → template → response, no netwo
 {name: (p50 ms, p95 ms, queries)}. The ops engineer's ``make bench`` may call it; by hand::
 
     DATABASE_URL=postgres://.../suthra_units_big DEBUG=true \\
-        .venv/bin/python -m suthra.units.bench --repeat 30
+        .venv/bin/python bench/unit_pages.py --repeat 30
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ import argparse
 import html
 import re
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 
 def _time(fn: Callable[[], Any], repeat: int) -> tuple[float, float, int]:
