@@ -388,9 +388,9 @@ def staff_import_legacy(
     Idempotent on username: an existing account is left unchanged. Plain-text passwords are
     hashed; one that fails today's password rules (or every one, with ``force_reset``) must be
     changed at first login. An unknown city skips the row; unknown UCs are reported and left out.
-    With ``unusable_passwords`` (the switch-over, ``manage.py import_legacy``) the old passwords
-    are not used at all: every account gets an unusable password and must set a new one through
-    a reset before it can log in.
+    With ``unusable_passwords`` (``manage.py import_legacy --unusable-passwords``) the old
+    passwords are not used at all: every account gets an unusable password and must set a new
+    one through a reset before it can log in.
     """
     report = LegacyImportReport()
     records = list(records)

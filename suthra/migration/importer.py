@@ -493,7 +493,12 @@ class StaffHandler(Handler):
             rec.line = numbers[rec.line - 2]
             raw = dicts[numbers.index(rec.line)].get("id", "")
             legacy_ids[rec.username.casefold()] = int(raw) if raw.strip().isdigit() else None
-        report = staff_import_legacy(records=records, unusable_passwords=True)
+        # The old plain-text password is hashed (Django's hasher) and must be changed at the
+        # first login; with --unusable-passwords it is not used at all. It is never stored,
+        # logged or written to the error report (the rejects carry the username only).
+        report = staff_import_legacy(
+            records=records, force_reset=True, unusable_passwords=self.job.unusable_passwords
+        )
         rejects += [Reject(e.line, "", e.username, e.message) for e in report.errors]
         rejects += [
             Reject(e.line, "assigned_ucs", e.username, e.message, rejected=False)
@@ -1049,8 +1054,10 @@ class LegacyImport:
         progress: bool = True,
         out: Any = None,
         on_chunk: Callable[[str, int], None] | None = None,
+        unusable_passwords: bool = False,
     ) -> None:
         self.source = source
+        self.unusable_passwords = unusable_passwords
         self.chunk_size = chunk_size
         self.verify_only = verify_only
         self.progress = progress

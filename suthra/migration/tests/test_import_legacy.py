@@ -103,11 +103,12 @@ def test_files_import_everything_and_a_second_run_changes_nothing(export: Any) -
     assert Bill.objects.count() == counts["bills"]
     assert Ticket.objects.count() == counts["tickets"]
     assert ComplianceVisit.objects.count() == counts["compliance_visits"]
-    # Old plain-text passwords are never stored: unusable, and a reset is forced.
+    # Old plain-text passwords are hashed, never stored as they are; a change is forced.
     for staff in Staff.objects.all():
-        assert not staff.has_usable_password()
+        assert staff.has_usable_password()
         assert staff.must_change_password
         assert "pass1234" not in staff.password and staff.password != "1234"
+    assert Staff.objects.get(username="mgr_lahore").check_password("pass1234")
     # Inactive staff stay locked.
     assert Staff.objects.filter(username="agent_lahore_0", is_active=False).exists()
     # Per-month sums equal the source's.

@@ -41,6 +41,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--restart", action="store_true", help="forget this source's progress and start over"
         )
+        parser.add_argument(
+            "--unusable-passwords",
+            action="store_true",
+            help="do not use the old passwords: every imported account needs a reset by head "
+            "office (default: the old password is hashed and must be changed at first login)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,6 +61,7 @@ class Command(BaseCommand):
                 verify_only=options["verify_only"],
                 progress=not options["no_progress"],
                 out=self.stdout,
+                unusable_passwords=options["unusable_passwords"],
             )
             try:
                 result = job.run()
