@@ -155,7 +155,11 @@ class TableReport:
     unchanged: int = 0
     rejected: int = 0
     kept_with_warning: int = 0
+    # The rows of this source (accepted rows, by their keys) found in the database, and the
+    # other rows of the table (made in Suthra, or from another source): verification compares
+    # only the former, so a target that already holds data verifies too.
     in_database: int | None = None
+    others: int | None = None
     chunks_done: int = 0
     chunks_skipped: int = 0
     seconds: float = 0.0
@@ -174,7 +178,8 @@ class MonthCheck:
     month: str
     source: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, fee, arrears, paid
     rejected: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
-    database: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    database: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # this source's bills
+    others: int = 0  # bills of the month in the database that are not this source's
 
     @property
     def ok(self) -> bool:
@@ -325,7 +330,13 @@ class Handler:
     def finish(self) -> None:
         """After the last chunk (also when every chunk had been done before)."""
 
-    def in_database(self) -> int | None:
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        """After each chunk, written now or before: how many of its accepted rows (those not in
+        ``rejected``) are in the database, found by their keys. None: not checked."""
+        return None
+
+    def table_rows(self) -> int | None:
+        """All rows of the target table (this source's and others), or None."""
         return None
 
 
@@ -367,6 +378,18 @@ class LocationsHandler(Handler):
                 counts["unchanged"] += 1
         return counts, rejects
 
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        pairs = set(UnionCouncil.objects.values_list("city__name", "name"))
+        return sum(
+            1
+            for number, row in chunk
+            if number not in rejected
+            and (self.get(row, "city")[:60], self.get(row, "uc_name")[:80]) in pairs
+        )
+
+    def table_rows(self) -> int | None:
+        return UnionCouncil.objects.count()
+
 
 def parsers_choice(enum: Any, raw: str, default: int) -> int:
     text = (raw or "").strip().lower()
@@ -387,6 +410,7 @@ class UnitsHandler(Handler):
     def __init__(self, job: LegacyImport) -> None:
         super().__init__(job)
         self.seen: set[str] = set()
+        self.keys: Stage | None = None
         self.stage = Stage(
             "legacy_stage_units",
             f"SELECT 0 AS row_no, {', '.join(self.stage_columns[1:])} FROM units_surveyunit",
@@ -468,10 +492,29 @@ class UnitsHandler(Handler):
             )
         return {"new": new, "changed": changed, "unchanged": total - new - changed}
 
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        index = self.columns.get("survey_id")
+        keys = [(parsers.text(_cell(row, index)),) for n, row in chunk if n not in rejected]
+        if self.keys is None:
+            self.keys = Stage(
+                "legacy_verify_units", "SELECT survey_id FROM units_surveyunit", ["survey_id"]
+            )
+        with transaction.atomic(), connection.cursor() as cur:
+            self.keys.load(keys)
+            _index_joins(cur)
+            cur.execute(
+                f"SELECT COUNT(*) FROM {self.keys.name} k"
+                " JOIN units_surveyunit u ON u.survey_id = k.survey_id"
+            )
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
     def finish(self) -> None:
         self.stage.drop()
+        if self.keys is not None:
+            self.keys.drop()
 
-    def in_database(self) -> int | None:
+    def table_rows(self) -> int | None:
         return SurveyUnit.objects.count()
 
 
@@ -526,8 +569,17 @@ class StaffHandler(Handler):
     def named(self) -> list[tuple[str, int]]:
         return [(key, index) for key, index in self.columns.items()]
 
-    def in_database(self) -> int | None:
-        return None  # accounts made in the new system count too; see the table's figures
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        names = {u.casefold() for u in Staff.objects.values_list("username", flat=True)}
+        index = self.columns.get("username")
+        return sum(
+            1
+            for number, row in chunk
+            if number not in rejected and _cell(row, index).casefold() in names
+        )
+
+    def table_rows(self) -> int | None:
+        return Staff.objects.count()
 
 
 @contextlib.contextmanager
@@ -625,8 +677,22 @@ class _RecordsHandler(Handler):
         )
         return {"new": len(create), "changed": len(update), "unchanged": unchanged}, rejects
 
-    def in_database(self) -> int | None:
-        return LegacyRecord.objects.filter(table=self.table).count()
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        ids = [
+            int(raw)
+            for number, row in chunk
+            if number not in rejected and (raw := self.get(row, self.id_key)).isdigit()
+        ]
+        found = 0
+        for start in range(0, len(ids), 5000):  # SQLite: a bounded number of parameters
+            objects = LegacyRecord.objects.filter(
+                table=self.table, legacy_id__in=ids[start : start + 5000]
+            ).values_list("object_id", flat=True)
+            found += self.model.objects.filter(pk__in=list(objects)).count()
+        return found
+
+    def table_rows(self) -> int | None:
+        return int(self.model.objects.count())
 
     staff_key = "staff"
 
@@ -841,6 +907,7 @@ class BillsHandler(Handler):
             self.stage_columns,
         )
         self.rejected_months: dict[str, list[int]] = {}
+        self.keys: Stage | None = None
 
     def observe(self, chunk: list[tuple[int, list[str]]]) -> None:
         months = self.job.result.months
@@ -1020,15 +1087,54 @@ class BillsHandler(Handler):
         new = staged - len(bad) - existing
         return {"new": new, "changed": changed, "unchanged": existing - changed}, rejects
 
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        """The bills of the chunk's accepted rows, found by PSID: their count, and per month
+        their count and sums of fee, arrears and paid amount (the month check's database side:
+        bills that are not this source's are not counted)."""
+        index = self.columns["psid"]
+        keys = []
+        for number, row in chunk:
+            if number not in rejected:
+                with contextlib.suppress(ValueError):  # a bad PSID is a rejected row
+                    keys.append((parsers.psid(_cell(row, index)),))
+        if self.keys is None:
+            self.keys = Stage("legacy_verify_bills", "SELECT psid FROM billing_bill", ["psid"])
+        with transaction.atomic(), connection.cursor() as cur:
+            self.keys.load(keys)
+            _index_joins(cur)
+            cur.execute(
+                "SELECT b.month, COUNT(*), SUM(b.monthly_fee), SUM(b.arrears), SUM(b.paid_amount)"
+                f" FROM {self.keys.name} k JOIN billing_bill b ON b.psid = k.psid GROUP BY b.month"
+            )
+            found = 0
+            months = self.job.result.months
+            for month, *figures in cur.fetchall():
+                key = _date_key(month)
+                check = months.setdefault(key, MonthCheck(key))
+                check.database = [
+                    a + int(b or 0) for a, b in zip(check.database, figures, strict=True)
+                ]
+                found += int(figures[0])
+        return found
+
     def finish(self) -> None:
         self.stage.drop()
+        if self.keys is not None:
+            self.keys.drop()
 
-    def in_database(self) -> int | None:
+    def table_rows(self) -> int | None:
         return Bill.objects.count()
 
 
 def get_month(month: dt.date) -> str:
     return month.strftime("%Y-%m")
+
+
+def _date_key(month: Any) -> str:
+    """A bill month from the database (a date; text on SQLite) as "2025-11"."""
+    if isinstance(month, str):
+        month = dt.date.fromisoformat(month[:10])
+    return str(month.strftime("%Y-%m"))
 
 
 HANDLERS: dict[str, type[Handler]] = {
@@ -1130,15 +1236,26 @@ class LegacyImport:
                         if hasattr(handler, "skip"):
                             handler.skip(chunk)
                         report.chunks_skipped += 1
+                        rejected = set(
+                            LegacyReject.objects.filter(
+                                source=key, table=table, chunk=number, rejected=True
+                            ).values_list("row", flat=True)
+                        )
                     else:
-                        counts = self._chunk(handler, number, chunk, fingerprint)
+                        counts, rejected = self._chunk(handler, number, chunk, fingerprint)
                         report.chunks_done += 1
                     self._add(report, counts)
+                    found = handler.check(chunk, rejected)
+                    if found is not None:
+                        report.in_database = (report.in_database or 0) + found
                     bar.update(len(chunk))
         finally:
             bar.close()
             handler.finish()
-        report.in_database = handler.in_database()
+        total = handler.table_rows()
+        if total is not None:
+            report.in_database = report.in_database or 0
+            report.others = total - report.in_database
         report.seconds = time.monotonic() - started
         rate = report.read / report.seconds if report.seconds else 0
         self.say(
@@ -1150,7 +1267,7 @@ class LegacyImport:
 
     def _chunk(
         self, handler: Handler, number: int, chunk: list[tuple[int, list[str]]], fingerprint: str
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], set[int]]:
         with transaction.atomic():
             counts, rejects = handler.write(chunk)
             rejected_rows = {r.row for r in rejects if r.rejected}
@@ -1185,7 +1302,7 @@ class LegacyImport:
             if counts.get("new") or counts.get("changed"):
                 self.result.wrote = True
                 LegacyChunk.objects.filter(table=STATS_TABLE).delete()
-        return counts
+        return counts, rejected_rows
 
     def _add(self, report: TableReport, counts: dict[str, Any]) -> None:
         report.read += counts.get("read", 0)
@@ -1207,21 +1324,15 @@ class LegacyImport:
         self.say(f"summaries rebuilt ({time.monotonic() - started:.1f} s)")
 
     def _verify(self) -> None:
+        """The month check's database side was gathered chunk by chunk (this source's bills,
+        by PSID); here: the other bills of each month (for information) and the arrears chain."""
         months = self.result.months
-        dates = {}
-        for key in months:
-            if key != "?":
-                dates[key] = dt.date(int(key[:4]), int(key[5:7]), 1)
         with connection.cursor() as cur:
-            cur.execute(
-                "SELECT month, COUNT(*), SUM(monthly_fee), SUM(arrears), SUM(paid_amount)"
-                " FROM billing_bill GROUP BY month"
-            )
-            for month, *figures in cur.fetchall():
-                if isinstance(month, str):
-                    month = dt.date.fromisoformat(month)
-                key = month.strftime("%Y-%m")
-                months.setdefault(key, MonthCheck(key)).database = [int(v or 0) for v in figures]
+            cur.execute("SELECT month, COUNT(*) FROM billing_bill GROUP BY month")
+            for month, rows in cur.fetchall():
+                key = _date_key(month)
+                check = months.setdefault(key, MonthCheck(key))
+                check.others = int(rows) - check.database[0]
             prev = (
                 "p.month + interval '1 month' = b.month"
                 if _is_pg()
@@ -1235,7 +1346,6 @@ class LegacyImport:
             )
             row = cur.fetchone()
             self.result.arrears_breaks = int(row[0]) if row else 0
-        del dates
 
     def _record_batch(self) -> None:
         r = self.result
@@ -1278,13 +1388,20 @@ class LegacyImport:
                         "rejected",
                         "kept_with_warning",
                         "in_database",
+                        "others",
                         "missing",
                     )
                 }
                 for name, t in r.tables.items()
             },
             "months": {
-                k: {"source": m.source, "rejected": m.rejected, "database": m.database, "ok": m.ok}
+                k: {
+                    "source": m.source,
+                    "rejected": m.rejected,
+                    "database": m.database,
+                    "others": m.others,
+                    "ok": m.ok,
+                }
                 for k, m in sorted(r.months.items())
             },
             "arrears_breaks": r.arrears_breaks,

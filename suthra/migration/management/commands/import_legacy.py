@@ -115,6 +115,12 @@ class Command(BaseCommand):
                 f"  {t.table:<18}{t.read:>11,}{t.new:>11,}{t.changed:>9,}{t.unchanged:>11,}"
                 f"{t.rejected:>10,}{db:>11}  {'ok' if t.consistent else 'DIFFERS'}"
             )
+        for t in result.tables.values():
+            if t.others:
+                w(
+                    f"  {t.table}: {t.others:,} other rows in the database "
+                    "(not from this source; not compared)"
+                )
         w("")
         w(
             f"  {'month':<8}{'bills':>10}{'fee':>14}{'arrears':>16}{'paid':>14}"
@@ -133,6 +139,9 @@ class Command(BaseCommand):
                     + ", ".join(f"{v:,}" for v in m.rejected)
                 )
             )
+        others = sum(m.others for m in result.months.values())
+        if others:
+            w(f"  other bills in the database (not from this source; not compared): {others:,}")
         w(f"  arrears not following last month's bill: {result.arrears_breaks:,} bills")
         if result.batch_id:
             w(f"Import batch #{result.batch_id}.")
