@@ -406,13 +406,24 @@ def staff_import_legacy(
             city = cities.get(rec.city.casefold()) if rec.city else None
             if rec.role != Role.HEAD and rec.city and city is None:
                 report.errors.append(
-                    RowError(rec.line, rec.username, f"unknown city {rec.city!r}; row skipped")
+                    RowError(
+                        rec.line,
+                        rec.username,
+                        f"unknown city {rec.city!r}; row skipped",
+                        "city_unknown",
+                        "assigned_city",
+                        rec.city,
+                    )
                 )
                 continue
             if rec.role in (Role.SUPERVISOR, Role.AGENT) and city is None:
                 report.errors.append(
                     RowError(
-                        rec.line, rec.username, f"a {rec.role.lower()} needs a city; row skipped"
+                        rec.line,
+                        rec.username,
+                        f"a {rec.role.lower()} needs a city; row skipped",
+                        "city_missing",
+                        "assigned_city",
                     )
                 )
                 continue
@@ -432,6 +443,9 @@ def staff_import_legacy(
                             rec.username,
                             f"unknown union council(s) in {city.name}: {', '.join(unknown)}"
                             " (imported without them)",
+                            "uc_unknown",
+                            "assigned_ucs",
+                            ", ".join(unknown),
                         )
                     )
             staff = Staff(

@@ -148,7 +148,11 @@ def test_files_hash_the_old_passwords_and_keep_no_plain_text(export: Path, tmp_p
     out = run(str(export), "--accept-rejects")
     check_logins(export)
     errors = report.read_text(encoding="utf-8-sig")
-    assert "bad_role" in errors and "nowhere_sup" in errors
+    staff = [r for r in csv.DictReader(io.StringIO(errors)) if r["table"] == "staff"]
+    assert {(r["row"], r["column"], r["value"], r["code"]) for r in staff} == {
+        ("19", "role", "KING", "role_invalid"),
+        ("20", "assigned_city", "Atlantis", "city_unknown"),
+    }
     assert_no_plain_text(export, out, errors)
 
 

@@ -12,10 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
-from suthra.migration.importer import DEFAULT_CHUNK, LegacyImport, LegacyImportError, Result
+from suthra.migration.importer import (
+    DEFAULT_CHUNK,
+    LegacyImport,
+    LegacyImportError,
+    Result,
+    translate,
+)
 from suthra.migration.models import LegacyChunk, LegacyReject
 from suthra.migration.sources import DatabaseSource, FileSource, Source
 
@@ -47,9 +54,16 @@ class Command(BaseCommand):
             help="do not use the old passwords: every imported account needs a reset by head "
             "office (default: the old password is hashed and must be changed at first login)",
         )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default="en",
+            help="the language of the summary and of the error report's reasons (en, ur)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.language = options["language"]
         source = self._source(options)
         try:
             if options["restart"]:
@@ -62,6 +76,7 @@ class Command(BaseCommand):
                 progress=not options["no_progress"],
                 out=self.stdout,
                 unusable_passwords=options["unusable_passwords"],
+                language=self.language,
             )
             try:
                 result = job.run()
@@ -74,78 +89,104 @@ class Command(BaseCommand):
         if options["errors"] and result.error_report:
             with default_storage.open(result.error_report, "rb") as handle:
                 Path(options["errors"]).write_bytes(handle.read())
-            self.stdout.write(f"Error report written to {options['errors']}")
+            self.stdout.write(self.t("Error report written to %(path)s", path=options["errors"]))
         if not result.verified:
-            raise CommandError("Verification failed: the database differs from the source.")
+            raise CommandError(self.t("Verification failed: the database differs from the source."))
         if result.rejected and not options["accept_rejects"]:
             raise CommandError(
-                f"{result.rejected:,} rows were rejected (see the error report); "
-                "run again with --accept-rejects to accept that."
+                self.t(
+                    "%(n)s rows were rejected (see the error report); "
+                    "run again with --accept-rejects to accept that.",
+                    n=f"{result.rejected:,}",
+                )
             )
 
+    def t(self, message: str, **params: Any) -> str:
+        return translate(getattr(self, "language", "en"), message, **params)
+
     def _source(self, options: dict[str, Any]) -> Source:
+        t = self.t
         if options["from_database"] and options["directory"]:
-            raise CommandError("Give a directory or --from-database, not both.")
+            raise CommandError(t("Give a directory or --from-database, not both."))
         if options["from_database"]:
             try:
                 return DatabaseSource(options["from_database"])
             except Exception as exc:  # psycopg.OperationalError and friends
-                raise CommandError(f"Cannot read the old database: {exc}") from exc
+                raise CommandError(t("Cannot read the old database: %(error)s", error=exc)) from exc
         if not options["directory"]:
-            raise CommandError("Give the directory of the CSV exports, or --from-database URL.")
+            raise CommandError(t("Give the directory of the CSV exports, or --from-database URL."))
         directory = Path(options["directory"])
         if not directory.is_dir():
-            raise CommandError(f"No such directory: {directory}")
+            raise CommandError(t("No such directory: %(path)s", path=directory))
         return FileSource(directory)
 
     def _report(self, result: Result) -> None:
-        w = self.stdout.write
+        w, t = self.stdout.write, self.t
+        ok, differs = t("ok"), t("DIFFERS")
         w("")
-        w("Verification")
+        w(t("Verification"))
         w(
-            f"  {'table':<18}{'read':>11}{'new':>11}{'changed':>9}{'unchanged':>11}"
-            f"{'rejected':>10}{'in db':>11}  check"
+            f"  {t('table'):<18}{t('read'):>11}{t('new'):>11}{t('changed'):>9}"
+            f"{t('unchanged'):>11}{t('rejected'):>10}{t('in db'):>11}  {t('check')}"
         )
-        for t in result.tables.values():
-            if t.missing:
-                w(f"  {t.table:<18}{'(not in the source)':>40}")
+        for r in result.tables.values():
+            if r.missing:
+                w(f"  {r.table:<18}{t('(not in the source)'):>40}")
                 continue
-            db = "" if t.in_database is None else f"{t.in_database:,}"
+            db = "" if r.in_database is None else f"{r.in_database:,}"
             w(
-                f"  {t.table:<18}{t.read:>11,}{t.new:>11,}{t.changed:>9,}{t.unchanged:>11,}"
-                f"{t.rejected:>10,}{db:>11}  {'ok' if t.consistent else 'DIFFERS'}"
+                f"  {r.table:<18}{r.read:>11,}{r.new:>11,}{r.changed:>9,}{r.unchanged:>11,}"
+                f"{r.rejected:>10,}{db:>11}  {ok if r.consistent else differs}"
             )
-        for t in result.tables.values():
-            if t.others:
+        for r in result.tables.values():
+            if r.others:
                 w(
-                    f"  {t.table}: {t.others:,} other rows in the database "
-                    "(not from this source; not compared)"
+                    "  "
+                    + t(
+                        "%(table)s: %(n)s other rows in the database "
+                        "(not from this source; not compared)",
+                        table=r.table,
+                        n=f"{r.others:,}",
+                    )
                 )
         w("")
         w(
-            f"  {'month':<8}{'bills':>10}{'fee':>14}{'arrears':>16}{'paid':>14}"
-            f"{'rejected':>10}  check (source − rejected = database)"
+            f"  {t('month'):<8}{t('bills'):>10}{t('fee'):>14}{t('arrears'):>16}{t('paid'):>14}"
+            f"{t('rejected'):>10}  {t('check (source − rejected = database)')}"
         )
         for key, m in sorted(result.months.items()):
             d = m.database
+            if m.ok:
+                check = ok
+            else:
+                check = t(
+                    "DIFFERS: source %(source)s; rejected %(rejected)s",
+                    source=", ".join(f"{v:,}" for v in m.source),
+                    rejected=", ".join(f"{v:,}" for v in m.rejected),
+                )
             w(
                 f"  {key:<8}{d[0]:>10,}{d[1]:>14,}{d[2]:>16,}{d[3]:>14,}{m.rejected[0]:>10,}  "
-                + (
-                    "ok"
-                    if m.ok
-                    else "DIFFERS: source "
-                    + ", ".join(f"{v:,}" for v in m.source)
-                    + "; rejected "
-                    + ", ".join(f"{v:,}" for v in m.rejected)
-                )
+                + check
             )
         others = sum(m.others for m in result.months.values())
         if others:
-            w(f"  other bills in the database (not from this source; not compared): {others:,}")
-        w(f"  arrears not following last month's bill: {result.arrears_breaks:,} bills")
+            w(
+                "  "
+                + t(
+                    "other bills in the database (not from this source; not compared): %(n)s",
+                    n=f"{others:,}",
+                )
+            )
+        w(
+            "  "
+            + t(
+                "arrears not following last month's bill: %(n)s bills",
+                n=f"{result.arrears_breaks:,}",
+            )
+        )
         if result.batch_id:
-            w(f"Import batch #{result.batch_id}.")
+            w(t("Import batch #%(n)s.", n=result.batch_id))
         if result.verified and not result.wrote and result.batch_id:
-            w(self.style.SUCCESS("Nothing changed: everything was already imported."))
+            w(self.style.SUCCESS(t("Nothing changed: everything was already imported.")))
         elif result.verified:
-            w(self.style.SUCCESS("Verified: the database matches the source."))
+            w(self.style.SUCCESS(t("Verified: the database matches the source.")))
