@@ -11,13 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -27,7 +25,6 @@ from suthra.migration.export import write_export
 from suthra.migration.legacy_db import build_database
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def secret(username: str) -> str:
@@ -165,18 +162,9 @@ def test_unusable_passwords_is_the_stricter_path(export: Path) -> None:
     assert_no_plain_text(export)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database path needs PostgreSQL")
-def test_database_path_hashes_the_old_passwords_too(export: Path) -> None:
-    name = f"suthra_legacyh_src_{uuid.uuid4().hex[:8]}"
-    url = f"postgres://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        build_database(url, export)
-        out = run("--from-database", url, "--accept-rejects")
-        assert "Verified" in out
-        check_logins(export)
-        assert_no_plain_text(export, out)
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+def test_database_path_hashes_the_old_passwords_too(export: Path, legacy_url: str) -> None:
+    build_database(legacy_url, export)
+    out = run("--from-database", legacy_url, "--accept-rejects")
+    assert "Verified" in out
+    check_logins(export)
+    assert_no_plain_text(export, out)
