@@ -231,3 +231,30 @@ def test_drive_photos_become_references_with_drive_storage(export: Any, settings
     assert set(
         ComplianceVisit.objects.exclude(photo_key="").values_list("photo_key", flat=True)
     ) == (drive_ids)
+
+
+def test_ledger_check_at_the_end(export: Any) -> None:
+    from suthra.billing.models import LedgerCheck
+
+    directory, _counts = export
+    out = run(str(directory), "--ledger-check")
+    assert "ledger check: 0 discrepancies" in out and "no discrepancies" in out
+    assert LedgerCheck.objects.get().discrepancies == 0  # stored: the dashboard shows it
+    bill = Bill.objects.filter(month="2025-10-01").first()
+    assert bill is not None
+    Bill.objects.filter(pk=bill.pk).update(arrears=bill.arrears + 7)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Verification failed"):
+        call_command(
+            "import_legacy",
+            str(directory),
+            "--verify-only",
+            "--ledger-check",
+            "--no-progress",
+            stdout=out,
+        )
+    # The changed bill and the next month's (whose arrears no longer follow), and the
+    # summaries (the change went around the services).
+    assert "Arrears do not follow the previous bill: 2" in out.getvalue()
+    assert "Month summary differs from the bills" in out.getvalue()
+    assert LedgerCheck.objects.count() == 1  # --verify-only reads only

@@ -55,6 +55,11 @@ class Command(BaseCommand):
             "office (default: the old password is hashed and must be changed at first login)",
         )
         parser.add_argument(
+            "--ledger-check",
+            action="store_true",
+            help="also run the ledger check (manage.py verify_ledgers) at the end, for information",
+        )
+        parser.add_argument(
             "--language",
             choices=[code for code, _name in settings.LANGUAGES],
             default="en",
@@ -77,6 +82,7 @@ class Command(BaseCommand):
                 out=self.stdout,
                 unusable_passwords=options["unusable_passwords"],
                 language=self.language,
+                ledger_check=options["ledger_check"],
             )
             try:
                 result = job.run()
@@ -184,6 +190,12 @@ class Command(BaseCommand):
                 n=f"{result.arrears_breaks:,}",
             )
         )
+        if result.ledger is not None:
+            w("  " + t("ledger check (for information):"))
+            for label, n in result.ledger.items():
+                w(f"    {label}: {n:,}")
+            if not result.ledger:
+                w("    " + t("no discrepancies"))
         if result.batch_id:
             w(t("Import batch #%(n)s.", n=result.batch_id))
         if result.verified and not result.wrote and result.batch_id:
