@@ -323,8 +323,9 @@ class Handler:
 
     def start(self, headers: list[str]) -> None:
         try:
-            self.columns, _ignored = parsers.match_headers(headers, self.spec)
-            parsers._check_required(headers, self.columns, self.spec)
+            with translation.override(self.job.language):  # the messages only
+                self.columns, _ignored = parsers.match_headers(headers, self.spec)
+                parsers._check_required(headers, self.columns, self.spec)
         except ParseError as exc:
             raise LegacyImportError(f"{self.table}: {exc}") from exc
         self.headers = headers

@@ -145,3 +145,20 @@ def test_every_reason_code_has_an_urdu_text_with_its_placeholders() -> None:
         assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(template)), code
         with translation.override("ur"):
             assert reason_text(code, "col", "val", {}), code  # no missing figure fails
+
+
+def test_a_wrong_header_is_refused_in_the_chosen_language(bad_export: Path) -> None:
+    bills = bad_export / "bills.csv"
+    text = bills.read_text(encoding="utf-8")
+    bills.write_text(text.replace("psid,", "number,", 1), encoding="utf-8")
+    for language, expected in (("en", "Missing column(s)"), ("ur", "یہ کالم نہیں ملے")):
+        with pytest.raises(CommandError, match=re.escape(expected)):
+            call_command(
+                "import_legacy",
+                str(bad_export),
+                "--language",
+                language,
+                "--no-progress",
+                stdout=io.StringIO(),
+            )
+    assert not Bill.objects.exists()
