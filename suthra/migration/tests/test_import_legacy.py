@@ -116,7 +116,7 @@ def test_files_import_everything_and_a_second_run_changes_nothing(export: Any) -
     assert sum(int(r["paid_amount"] or 0) for r in nov) == sum(b.paid_amount for b in db)
     before = snapshot()
     again = run(str(directory), "--chunk-size", "100")
-    assert "Nothing changed" in again
+    assert "Nothing to do" in again
     assert snapshot() == before
 
 
@@ -218,7 +218,7 @@ def test_database_path_gives_the_same_result_as_the_files(export: Any, legacy_ur
     assert "Verified" in out
     assert snapshot() == from_files
     again = run("--from-database", legacy_url)
-    assert "Nothing changed" in again
+    assert "Nothing to do" in again
 
 
 def test_drive_photos_become_references_with_drive_storage(export: Any, settings: Any) -> None:

@@ -132,7 +132,7 @@ def test_a_later_run_writes_the_report_in_urdu_from_the_codes(
         "--no-progress",
         stdout=out,
     )
-    assert "کچھ نہیں بدلا" in out.getvalue()  # nothing to do
+    assert "کرنے کو کچھ نہیں" in out.getvalue()  # nothing to do
     lines = read_report(tmp_path / "ur.csv")
     assert lines and all(URDU.search(r["reason"]) for r in lines)
 

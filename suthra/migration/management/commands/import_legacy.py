@@ -199,6 +199,10 @@ class Command(BaseCommand):
         if result.batch_id:
             w(t("Import batch #%(n)s.", n=result.batch_id))
         if result.verified and not result.wrote and result.batch_id:
-            w(self.style.SUCCESS(t("Nothing changed: everything was already imported.")))
+            w(
+                self.style.SUCCESS(
+                    t("Nothing to do: everything was already imported; nothing changed.")
+                )
+            )
         elif result.verified:
             w(self.style.SUCCESS(t("Verified: the database matches the source.")))
