@@ -131,18 +131,23 @@ class Command(BaseCommand):
         ok, differs = t("ok"), t("DIFFERS")
         w("")
         w(t("Verification"))
-        w(
-            f"  {t('table'):<18}{t('read'):>11}{t('new'):>11}{t('changed'):>9}"
-            f"{t('unchanged'):>11}{t('rejected'):>10}{t('in db'):>11}  {t('check')}"
-        )
+        # Each column at least as wide as its heading in this language, and a space apart.
+        heads = [t(h) for h in ("read", "new", "changed", "unchanged", "rejected", "in db")]
+        widths = [max(n, len(h) + 1) for n, h in zip((11, 11, 9, 11, 10, 11), heads, strict=True)]
+
+        def cells(values: list[str], widths: list[int]) -> str:
+            return "".join(f"{v:>{n}}" for v, n in zip(values, widths, strict=True))
+
+        w(f"  {t('table'):<18}{cells(heads, widths)}  {t('check')}")
         for r in result.tables.values():
             if r.missing:
                 w(f"  {r.table:<18}{t('(not in the source)'):>40}")
                 continue
             db = "" if r.in_database is None else f"{r.in_database:,}"
+            figures = [r.read, r.new, r.changed, r.unchanged, r.rejected]
             w(
-                f"  {r.table:<18}{r.read:>11,}{r.new:>11,}{r.changed:>9,}{r.unchanged:>11,}"
-                f"{r.rejected:>10,}{db:>11}  {ok if r.consistent else differs}"
+                f"  {r.table:<18}{cells([f'{v:,}' for v in figures] + [db], widths)}"
+                f"  {ok if r.consistent else differs}"
             )
         for r in result.tables.values():
             if r.others:
@@ -156,10 +161,9 @@ class Command(BaseCommand):
                     )
                 )
         w("")
-        w(
-            f"  {t('month'):<8}{t('bills'):>10}{t('fee'):>14}{t('arrears'):>16}{t('paid'):>14}"
-            f"{t('rejected'):>10}  {t('check (source − rejected = database)')}"
-        )
+        heads = [t(h) for h in ("bills", "fee", "arrears", "paid", "rejected")]
+        widths = [max(n, len(h) + 1) for n, h in zip((10, 14, 16, 14, 10), heads, strict=True)]
+        w(f"  {t('month'):<8}{cells(heads, widths)}  {t('check (source − rejected = database)')}")
         for key, m in sorted(result.months.items()):
             d = m.database
             if m.ok:
@@ -170,10 +174,7 @@ class Command(BaseCommand):
                     source=", ".join(f"{v:,}" for v in m.source),
                     rejected=", ".join(f"{v:,}" for v in m.rejected),
                 )
-            w(
-                f"  {key:<8}{d[0]:>10,}{d[1]:>14,}{d[2]:>16,}{d[3]:>14,}{m.rejected[0]:>10,}  "
-                + check
-            )
+            w(f"  {key:<8}{cells([f'{v:,}' for v in [*d, m.rejected[0]]], widths)}  {check}")
         others = sum(m.others for m in result.months.values())
         if others:
             w(
