@@ -3,8 +3,11 @@
 The switch-over from the old system in one command: the six old tables (locations, units,
 staff, bills, tickets, compliance visits), from their CSV exports in DIR or straight from the
 old database, streamed in chunks, resumable after a crash, verified at the end. See
-docs/MIGRATION.md. The exit status is non-zero when the verification finds a difference, or when
-rows were rejected (unless --accept-rejects).
+docs/MIGRATION.md. The exit status is non-zero when the verification finds a difference (this
+source's rows only: a target that already holds data verifies), or when rows were rejected
+(unless --accept-rejects). Staff keep their old password for one login (hashed, must be
+changed; --unusable-passwords: none). --language ur: the summary and the error report's
+reasons in Urdu (the report's codes stay). The runbook is in docs/DEPLOY.md.
 """
 
 from __future__ import annotations
