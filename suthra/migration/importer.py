@@ -9,9 +9,13 @@ in ``LegacyChunk`` and its bad rows in ``LegacyReject``, so a run killed at any 
 started again skips exactly the chunks that were written and gives the same database as one
 clean run. Memory is one chunk plus a set of the survey ids (for duplicates across chunks).
 
-At the end the source is compared with the database (``verification``): per table the rows
-read, new, changed, unchanged and rejected against the rows in the database, and per bill
-month the row count and the sums of fee, arrears and paid amount. See docs/MIGRATION.md.
+The source is compared with the database (``verification``) chunk by chunk, whether the chunk
+was written now or by an earlier run: each accepted row is looked up by its key (``check``),
+so only this source's rows are compared and a target that already holds data (units made in
+Suthra before, another export's rows) verifies too; per bill month the row count and the sums
+of fee, arrears and paid amount of this source's bills against the source less its rejects.
+The other rows are counted apart. Rejects carry a stable code (``reasons.REASONS``) for the
+error report in English or Urdu. See docs/MIGRATION.md.
 """
 
 from __future__ import annotations
