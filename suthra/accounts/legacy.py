@@ -38,6 +38,17 @@ class RowError:
     line: int
     username: str
     message: str
+    # A stable reason code, the column and its value (``import_legacy``'s error report; never
+    # the password): see suthra.migration.reasons.
+    code: str = ""
+    column: str = ""
+    value: str = ""
+
+
+class _RowProblem(ValueError):
+    def __init__(self, message: str, code: str, column: str, value: str = "") -> None:
+        super().__init__(message)
+        self.code, self.column, self.value = code, column, value
 
 
 def parse_pg_array(text: str) -> list[str]:
@@ -81,24 +92,55 @@ def parse_rows(rows: Iterable[dict[str, str]]) -> tuple[list[LegacyStaff], list[
         username = (row.get("username") or "").strip()
         try:
             if not username:
-                raise ValueError("username is empty")
+                raise _RowProblem("username is empty", "username_invalid", "username")
             try:
                 validator(username)
             except ValidationError as exc:
-                raise ValueError(f"username {username!r} has characters we do not allow") from exc
+                raise _RowProblem(
+                    f"username {username!r} has characters we do not allow",
+                    "username_invalid",
+                    "username",
+                    username,
+                ) from exc
             if len(username) > 50:
-                raise ValueError("username is longer than 50 characters")
+                raise _RowProblem(
+                    "username is longer than 50 characters",
+                    "username_invalid",
+                    "username",
+                    username,
+                )
             if username.lower() in seen:
-                raise ValueError("username appears twice in the file")
+                raise _RowProblem(
+                    "username appears twice in the file",
+                    "duplicate_in_source",
+                    "username",
+                    username,
+                )
             role = (row.get("role") or "").strip().upper()
             if role not in ROLES:
-                raise ValueError(f"role {role!r} is not one of {', '.join(sorted(ROLES))}")
+                raise _RowProblem(
+                    f"role {role!r} is not one of {', '.join(sorted(ROLES))}",
+                    "role_invalid",
+                    "role",
+                    role,
+                )
             password = row.get("password") or ""
             if not password:
-                raise ValueError("password is empty")
+                raise _RowProblem("password is empty", "password_missing", "password")
             active_raw = (row.get("is_active") or "true").strip().lower()
             if active_raw not in TRUE | FALSE:
-                raise ValueError(f"is_active {active_raw!r} is not true/false")
+                raise _RowProblem(
+                    f"is_active {active_raw!r} is not true/false",
+                    "boolean_invalid",
+                    "is_active",
+                    active_raw,
+                )
+            try:
+                ucs = parse_pg_array(row.get("assigned_ucs") or "")
+            except ValueError as exc:
+                raise _RowProblem(
+                    str(exc), "ucs_invalid", "assigned_ucs", row.get("assigned_ucs") or ""
+                ) from exc
             record = LegacyStaff(
                 line=line,
                 username=username,
@@ -106,11 +148,20 @@ def parse_rows(rows: Iterable[dict[str, str]]) -> tuple[list[LegacyStaff], list[
                 full_name=(row.get("full_name") or "").strip()[:120] or username,
                 role=role,
                 city=(row.get("assigned_city") or "").strip(),
-                ucs=parse_pg_array(row.get("assigned_ucs") or ""),
+                ucs=ucs,
                 is_active=active_raw in TRUE,
             )
         except ValueError as exc:
-            errors.append(RowError(line, username, str(exc)))
+            errors.append(
+                RowError(
+                    line,
+                    username,
+                    str(exc),
+                    getattr(exc, "code", "invalid_value"),
+                    getattr(exc, "column", ""),
+                    getattr(exc, "value", ""),
+                )
+            )
             continue
         seen.add(username.lower())
         records.append(record)

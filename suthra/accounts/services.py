@@ -423,9 +423,9 @@ def staff_import_legacy(
     Idempotent on username: an existing account is left unchanged. Plain-text passwords are
     hashed; one that fails today's password rules (or every one, with ``force_reset``) must be
     changed at first login. An unknown city skips the row; unknown UCs are reported and left out.
-    With ``unusable_passwords`` (the switch-over, ``manage.py import_legacy``) the old passwords
-    are not used at all: every account gets an unusable password and must set a new one through
-    a reset before it can log in.
+    With ``unusable_passwords`` (``manage.py import_legacy --unusable-passwords``) the old
+    passwords are not used at all: every account gets an unusable password and must set a new
+    one through a reset before it can log in.
     """
     report = LegacyImportReport()
     records = list(records)
@@ -441,13 +441,24 @@ def staff_import_legacy(
             city = cities.get(rec.city.casefold()) if rec.city else None
             if rec.role != Role.HEAD and rec.city and city is None:
                 report.errors.append(
-                    RowError(rec.line, rec.username, f"unknown city {rec.city!r}; row skipped")
+                    RowError(
+                        rec.line,
+                        rec.username,
+                        f"unknown city {rec.city!r}; row skipped",
+                        "city_unknown",
+                        "assigned_city",
+                        rec.city,
+                    )
                 )
                 continue
             if rec.role in (Role.SUPERVISOR, Role.AGENT) and city is None:
                 report.errors.append(
                     RowError(
-                        rec.line, rec.username, f"a {rec.role.lower()} needs a city; row skipped"
+                        rec.line,
+                        rec.username,
+                        f"a {rec.role.lower()} needs a city; row skipped",
+                        "city_missing",
+                        "assigned_city",
                     )
                 )
                 continue
@@ -467,6 +478,9 @@ def staff_import_legacy(
                             rec.username,
                             f"unknown union council(s) in {city.name}: {', '.join(unknown)}"
                             " (imported without them)",
+                            "uc_unknown",
+                            "assigned_ucs",
+                            ", ".join(unknown),
                         )
                     )
             staff = Staff(

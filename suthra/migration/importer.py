@@ -9,9 +9,13 @@ in ``LegacyChunk`` and its bad rows in ``LegacyReject``, so a run killed at any 
 started again skips exactly the chunks that were written and gives the same database as one
 clean run. Memory is one chunk plus a set of the survey ids (for duplicates across chunks).
 
-At the end the source is compared with the database (``verification``): per table the rows
-read, new, changed, unchanged and rejected against the rows in the database, and per bill
-month the row count and the sums of fee, arrears and paid amount. See docs/MIGRATION.md.
+The source is compared with the database (``verification``) chunk by chunk, whether the chunk
+was written now or by an earlier run: each accepted row is looked up by its key (``check``),
+so only this source's rows are compared and a target that already holds data (units made in
+Suthra before, another export's rows) verifies too; per bill month the row count and the sums
+of fee, arrears and paid amount of this source's bills against the source less its rejects.
+The other rows are counted apart. Rejects carry a stable code (``reasons.REASONS``) for the
+error report in English or Urdu. See docs/MIGRATION.md.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from suthra.accounts.legacy import parse_rows as parse_staff_rows
 from suthra.accounts.models import Staff
 from suthra.accounts.services import staff_import_legacy
-from suthra.billing.models import MAX_AMOUNT, MAX_FEE, Bill, PaymentChannel
+from suthra.billing.ledger_check import ledger_check_run, verify
+from suthra.billing.models import MAX_AMOUNT, MAX_FEE, Bill, DiscrepancyKind, PaymentChannel
 from suthra.core.audit import audit_record
 from suthra.core.photos import photo_ref_acceptable
 from suthra.imports import parsers
@@ -45,6 +51,7 @@ from suthra.imports.models import ImportBatch
 from suthra.imports.parsers import Column, ParseError, RowError, Table
 from suthra.locations.models import City, UnionCouncil
 from suthra.migration.models import LegacyChunk, LegacyRecord, LegacyReject
+from suthra.migration.reasons import localised_reason
 from suthra.migration.sources import TABLES, Source
 from suthra.stats.services import stats_refresh
 from suthra.tickets.models import Ticket, TicketStatus, TicketType
@@ -139,11 +146,17 @@ class LegacyImportError(Exception):
 
 @dataclass
 class Reject:
+    """A row of the error report. ``reason`` is the detailed English message; ``code`` one of
+    ``suthra.migration.reasons.REASONS`` (its text, translated, is the reason in another
+    language), ``params`` the figures that text names besides the column and the value."""
+
     row: int
     column: str
     value: str
     reason: str
     rejected: bool = True
+    code: str = "invalid_value"
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,7 +168,11 @@ class TableReport:
     unchanged: int = 0
     rejected: int = 0
     kept_with_warning: int = 0
+    # The rows of this source (accepted rows, by their keys) found in the database, and the
+    # other rows of the table (made in Suthra, or from another source): verification compares
+    # only the former, so a target that already holds data verifies too.
     in_database: int | None = None
+    others: int | None = None
     chunks_done: int = 0
     chunks_skipped: int = 0
     seconds: float = 0.0
@@ -174,7 +191,8 @@ class MonthCheck:
     month: str
     source: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # rows, fee, arrears, paid
     rejected: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
-    database: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    database: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # this source's bills
+    others: int = 0  # bills of the month in the database that are not this source's
 
     @property
     def ok(self) -> bool:
@@ -188,6 +206,8 @@ class Result:
     tables: dict[str, TableReport] = field(default_factory=dict)
     months: dict[str, MonthCheck] = field(default_factory=dict)
     arrears_breaks: int = 0
+    # With --ledger-check: the ledger check's discrepancies per kind (label → count).
+    ledger: dict[str, int] | None = None
     wrote: bool = False
     batch_id: int | None = None
     error_report: str = ""
@@ -307,14 +327,22 @@ class Handler:
 
     def start(self, headers: list[str]) -> None:
         try:
-            self.columns, _ignored = parsers.match_headers(headers, self.spec)
-            parsers._check_required(headers, self.columns, self.spec)
+            with translation.override(self.job.language):  # the messages only
+                self.columns, _ignored = parsers.match_headers(headers, self.spec)
+                parsers._check_required(headers, self.columns, self.spec)
         except ParseError as exc:
             raise LegacyImportError(f"{self.table}: {exc}") from exc
         self.headers = headers
 
     def get(self, row: list[str], key: str) -> str:
         return _cell(row, self.columns.get(key))
+
+    def header(self, key: str) -> str:
+        """The source's own name of a column (``city_district`` for ``city``)."""
+        index = self.columns.get(key)
+        if index is None or index >= len(self.headers):
+            return key
+        return self.headers[index].strip() or key
 
     def observe(self, chunk: list[tuple[int, list[str]]]) -> None:
         """Every chunk, written now or before: what the verification needs of the source."""
@@ -325,7 +353,13 @@ class Handler:
     def finish(self) -> None:
         """After the last chunk (also when every chunk had been done before)."""
 
-    def in_database(self) -> int | None:
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        """After each chunk, written now or before: how many of its accepted rows (those not in
+        ``rejected``) are in the database, found by their keys. None: not checked."""
+        return None
+
+    def table_rows(self) -> int | None:
+        """All rows of the target table (this source's and others), or None."""
         return None
 
 
@@ -341,14 +375,17 @@ class LocationsHandler(Handler):
         for number, row in chunk:
             city_name, uc_name = self.get(row, "city")[:60], self.get(row, "uc_name")[:80]
             if not city_name or not uc_name:
-                column = "city" if not city_name else "uc_name"
-                rejects.append(Reject(number, column, "", f"{column} is missing"))
+                key = "city" if not city_name else "uc_name"
+                column = self.header(key)
+                rejects.append(
+                    Reject(number, column, "", f"{column} is missing", code="missing_value")
+                )
                 continue
             raw_type = self.get(row, "uc_type")
             try:
                 uc_type = parsers_choice(UnionCouncil.Type, raw_type, UnionCouncil.Type.URBAN)
             except ValueError as exc:
-                rejects.append(Reject(number, "uc_type", raw_type, str(exc)))
+                rejects.append(Reject(number, "uc_type", raw_type, str(exc), code="invalid_choice"))
                 continue
             city = cities.get(city_name)
             if city is None:
@@ -367,6 +404,18 @@ class LocationsHandler(Handler):
                 counts["unchanged"] += 1
         return counts, rejects
 
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        pairs = set(UnionCouncil.objects.values_list("city__name", "name"))
+        return sum(
+            1
+            for number, row in chunk
+            if number not in rejected
+            and (self.get(row, "city")[:60], self.get(row, "uc_name")[:80]) in pairs
+        )
+
+    def table_rows(self) -> int | None:
+        return UnionCouncil.objects.count()
+
 
 def parsers_choice(enum: Any, raw: str, default: int) -> int:
     text = (raw or "").strip().lower()
@@ -378,6 +427,35 @@ def parsers_choice(enum: Any, raw: str, default: int) -> int:
     raise ValueError(f"unknown {enum.__name__} '{raw}'")
 
 
+_UNIT_CODES = {
+    "city": "missing_value",
+    "uc_name": "missing_value",
+    "business_type": "missing_value",
+    "consumer_name": "missing_value",
+    "uc_type": "invalid_choice",
+    "house_type": "invalid_choice",
+    "water_connection": "invalid_choice",
+    "survey_timestamp": "datetime_invalid",
+    "lat": "gps_invalid",
+    "lon": "gps_invalid",
+    "gps": "gps_invalid",
+    "size_marla": "number_invalid",
+    "active": "boolean_invalid",
+    "mobile": "mobile_left_blank",
+    "billing_mobile": "mobile_left_blank",
+    "photo": "photo_left_blank",
+}
+
+
+def _unit_code(key: str, value: str, reason: str) -> str:
+    """The reason code of a survey-unit check (``suthra.units.legacy``) by its column."""
+    if key == "survey_id":
+        return "duplicate_in_source" if reason.startswith("appears again") else "survey_id_invalid"
+    if key == "category":
+        return "invalid_choice" if value else "missing_value"
+    return _UNIT_CODES.get(key, "invalid_value")
+
+
 class UnitsHandler(Handler):
     table = "survey_units"
     spec = UNIT_COLUMNS
@@ -387,6 +465,7 @@ class UnitsHandler(Handler):
     def __init__(self, job: LegacyImport) -> None:
         super().__init__(job)
         self.seen: set[str] = set()
+        self.keys: Stage | None = None
         self.stage = Stage(
             "legacy_stage_units",
             f"SELECT 0 AS row_no, {', '.join(self.stage_columns[1:])} FROM units_surveyunit",
@@ -405,13 +484,27 @@ class UnitsHandler(Handler):
         records, errors = parse_legacy_units(table)
         accepted = {r.row for r in records}
         rejects = [
-            Reject(e.row, e.column, str(e.value), e.reason, e.row not in accepted) for e in errors
+            Reject(
+                e.row,
+                self.header(e.column),
+                str(e.value),
+                e.reason,
+                e.row not in accepted,
+                code=_unit_code(e.column, str(e.value), e.reason),
+            )
+            for e in errors
         ]
         fresh = []
         for r in records:
             if r.survey_id in self.seen:
                 rejects.append(
-                    Reject(r.row, "survey_id", r.survey_id, "appears again in the table")
+                    Reject(
+                        r.row,
+                        "survey_id",
+                        r.survey_id,
+                        "appears again in the table",
+                        code="duplicate_in_source",
+                    )
                 )
                 accepted.discard(r.row)
             else:
@@ -468,10 +561,29 @@ class UnitsHandler(Handler):
             )
         return {"new": new, "changed": changed, "unchanged": total - new - changed}
 
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        index = self.columns.get("survey_id")
+        keys = [(parsers.text(_cell(row, index)),) for n, row in chunk if n not in rejected]
+        if self.keys is None:
+            self.keys = Stage(
+                "legacy_verify_units", "SELECT survey_id FROM units_surveyunit", ["survey_id"]
+            )
+        with transaction.atomic(), connection.cursor() as cur:
+            self.keys.load(keys)
+            _index_joins(cur)
+            cur.execute(
+                f"SELECT COUNT(*) FROM {self.keys.name} k"
+                " JOIN units_surveyunit u ON u.survey_id = k.survey_id"
+            )
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
     def finish(self) -> None:
         self.stage.drop()
+        if self.keys is not None:
+            self.keys.drop()
 
-    def in_database(self) -> int | None:
+    def table_rows(self) -> int | None:
         return SurveyUnit.objects.count()
 
 
@@ -485,18 +597,30 @@ class StaffHandler(Handler):
         ]
         numbers = [n for n, _row in chunk]
         records, errors = parse_staff_rows(dicts)
+        # Line 2 is the chunk's first row. The value is the cell at fault, never the password.
         rejects = [
-            Reject(numbers[e.line - 2], "", e.username, e.message) for e in errors
-        ]  # line 2 is the chunk's first row
+            Reject(
+                numbers[e.line - 2], e.column, e.value, e.message, code=e.code or "invalid_value"
+            )
+            for e in errors
+        ]
         legacy_ids: dict[str, int | None] = {}
         for rec in records:
             rec.line = numbers[rec.line - 2]
             raw = dicts[numbers.index(rec.line)].get("id", "")
             legacy_ids[rec.username.casefold()] = int(raw) if raw.strip().isdigit() else None
-        report = staff_import_legacy(records=records, unusable_passwords=True)
-        rejects += [Reject(e.line, "", e.username, e.message) for e in report.errors]
+        # The old plain-text password is hashed (Django's hasher) and must be changed at the
+        # first login; with --unusable-passwords it is not used at all. It is never stored,
+        # logged or written to the error report (a reject names the cell at fault, never it).
+        report = staff_import_legacy(
+            records=records, force_reset=True, unusable_passwords=self.job.unusable_passwords
+        )
         rejects += [
-            Reject(e.line, "assigned_ucs", e.username, e.message, rejected=False)
+            Reject(e.line, e.column, e.value, e.message, code=e.code or "invalid_value")
+            for e in report.errors
+        ]
+        rejects += [
+            Reject(e.line, "assigned_ucs", e.value, e.message, False, code="uc_unknown")
             for e in report.warnings
         ]
         kept = {u.casefold() for u in report.created + report.existing}
@@ -521,8 +645,17 @@ class StaffHandler(Handler):
     def named(self) -> list[tuple[str, int]]:
         return [(key, index) for key, index in self.columns.items()]
 
-    def in_database(self) -> int | None:
-        return None  # accounts made in the new system count too; see the table's figures
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        names = {u.casefold() for u in Staff.objects.values_list("username", flat=True)}
+        index = self.columns.get("username")
+        return sum(
+            1
+            for number, row in chunk
+            if number not in rejected and _cell(row, index).casefold() in names
+        )
+
+    def table_rows(self) -> int | None:
+        return Staff.objects.count()
 
 
 @contextlib.contextmanager
@@ -584,10 +717,26 @@ class _RecordsHandler(Handler):
         for number, row in chunk:
             raw = self.get(row, self.id_key)
             if not raw.isdigit():
-                rejects.append(Reject(number, self.id_key, raw, "the id must be a whole number"))
+                rejects.append(
+                    Reject(
+                        number,
+                        self.header(self.id_key),
+                        raw,
+                        "the id must be a whole number",
+                        code="id_invalid",
+                    )
+                )
                 continue
             if int(raw) in built:
-                rejects.append(Reject(number, self.id_key, raw, "appears again in the table"))
+                rejects.append(
+                    Reject(
+                        number,
+                        self.header(self.id_key),
+                        raw,
+                        "appears again in the table",
+                        code="duplicate_in_source",
+                    )
+                )
                 continue
             values, row_rejects = self.build(number, row, staff, units)
             rejects += row_rejects
@@ -620,8 +769,22 @@ class _RecordsHandler(Handler):
         )
         return {"new": len(create), "changed": len(update), "unchanged": unchanged}, rejects
 
-    def in_database(self) -> int | None:
-        return LegacyRecord.objects.filter(table=self.table).count()
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        ids = [
+            int(raw)
+            for number, row in chunk
+            if number not in rejected and (raw := self.get(row, self.id_key)).isdigit()
+        ]
+        found = 0
+        for start in range(0, len(ids), 5000):  # SQLite: a bounded number of parameters
+            objects = LegacyRecord.objects.filter(
+                table=self.table, legacy_id__in=ids[start : start + 5000]
+            ).values_list("object_id", flat=True)
+            found += self.model.objects.filter(pk__in=list(objects)).count()
+        return found
+
+    def table_rows(self) -> int | None:
+        return int(self.model.objects.count())
 
     staff_key = "staff"
 
@@ -630,7 +793,7 @@ def _when(raw: str, column: str, number: int, rejects: list[Reject]) -> dt.datet
     try:
         return _timestamp(raw)
     except ValueError as exc:
-        rejects.append(Reject(number, column, raw, str(exc)))
+        rejects.append(Reject(number, column, raw, str(exc), code="datetime_invalid"))
         return None
 
 
@@ -660,15 +823,22 @@ class TicketsHandler(_RecordsHandler):
             rejects.append(
                 Reject(
                     number,
-                    "reported_by_staff_id",
+                    self.header("reporter"),
                     get(row, "reporter"),
                     "no such staff member was imported",
+                    code="staff_unknown",
                 )
             )
         unit = units.get(get(row, "survey_id"))
         if unit is None:
             rejects.append(
-                Reject(number, "survey_id_fk", get(row, "survey_id"), "no unit with this survey id")
+                Reject(
+                    number,
+                    self.header("survey_id"),
+                    get(row, "survey_id"),
+                    "no unit with this survey id",
+                    code="unit_unknown",
+                )
             )
         raw_type = get(row, "type")
         kind = TICKET_TYPES.get(raw_type.lower())
@@ -677,17 +847,30 @@ class TicketsHandler(_RecordsHandler):
             if raw_type:
                 rejects.append(
                     Reject(
-                        number, "ticket_type", raw_type, "unknown type; imported as Other", False
+                        number,
+                        self.header("type"),
+                        raw_type,
+                        "unknown type; imported as Other",
+                        False,
+                        code="ticket_type_unknown",
                     )
                 )
         status = get(row, "status").upper()
         if status not in TicketStatus.values:
             rejects.append(
-                Reject(number, "status", status, "status must be PENDING, APPROVED or REJECTED")
+                Reject(
+                    number,
+                    "status",
+                    status,
+                    "status must be PENDING, APPROVED or REJECTED",
+                    code="status_invalid",
+                )
             )
         created = _when(get(row, "created_at"), "created_at", number, rejects)
         if created is None and not any(r.column == "created_at" for r in rejects):
-            rejects.append(Reject(number, "created_at", "", "created_at is missing"))
+            rejects.append(
+                Reject(number, "created_at", "", "created_at is missing", code="missing_value")
+            )
         resolved = _when(get(row, "resolved_at"), "resolved_at", number, rejects)
         if [r for r in rejects if r.rejected]:
             return None, rejects  # type: ignore[return-value]
@@ -702,6 +885,7 @@ class TicketsHandler(_RecordsHandler):
                         "",
                         "decided without a time; the created time is used",
                         False,
+                        code="resolved_at_missing",
                     )
                 )
         description = get(row, "description")
@@ -744,21 +928,43 @@ class VisitsHandler(_RecordsHandler):
         agent = staff.get(_lenient_int(get(row, "staff")))
         if agent is None:
             rejects.append(
-                Reject(number, "staff_id", get(row, "staff"), "no such staff member was imported")
+                Reject(
+                    number,
+                    "staff_id",
+                    get(row, "staff"),
+                    "no such staff member was imported",
+                    code="staff_unknown",
+                )
             )
         unit = units.get(get(row, "survey_id"))
         if unit is None:
             rejects.append(
-                Reject(number, "survey_id_fk", get(row, "survey_id"), "no unit with this survey id")
+                Reject(
+                    number,
+                    self.header("survey_id"),
+                    get(row, "survey_id"),
+                    "no unit with this survey id",
+                    code="unit_unknown",
+                )
             )
         outcome = OUTCOMES.get(get(row, "outcome").lower())
         if outcome is None:
-            rejects.append(Reject(number, "visit_outcome", get(row, "outcome"), "unknown outcome"))
+            rejects.append(
+                Reject(
+                    number,
+                    self.header("outcome"),
+                    get(row, "outcome"),
+                    "unknown outcome",
+                    code="outcome_unknown",
+                )
+            )
         day = None
         try:
             day = parsers.date(get(row, "visit_date"))
         except ValueError as exc:
-            rejects.append(Reject(number, "visit_date", get(row, "visit_date"), str(exc)))
+            rejects.append(
+                Reject(number, "visit_date", get(row, "visit_date"), str(exc), code="date_invalid")
+            )
         created = _when(get(row, "created_at"), "created_at", number, rejects)
         coords: list[float | None] = []
         for key, column, limit in (("lat", "gps_lat", 90), ("lon", "gps_long", 180)):
@@ -770,7 +976,14 @@ class VisitsHandler(_RecordsHandler):
                 coords.append(value)
             except ValueError:
                 rejects.append(
-                    Reject(number, column, raw, "not a GPS coordinate; left blank", False)
+                    Reject(
+                        number,
+                        self.header(key) if key in self.columns else column,
+                        raw,
+                        "not a GPS coordinate; left blank",
+                        False,
+                        code="gps_left_blank",
+                    )
                 )
                 coords.append(None)
         if [r for r in rejects if r.rejected] or day is None:
@@ -792,6 +1005,7 @@ class VisitsHandler(_RecordsHandler):
                         drive,
                         "photo missing: not a photo reference in this storage (PHOTO_STORAGE)",
                         False,
+                        code="photo_missing",
                     )
                 )
         values = {
@@ -836,6 +1050,7 @@ class BillsHandler(Handler):
             self.stage_columns,
         )
         self.rejected_months: dict[str, list[int]] = {}
+        self.keys: Stage | None = None
 
     def observe(self, chunk: list[tuple[int, list[str]]]) -> None:
         months = self.job.result.months
@@ -855,48 +1070,62 @@ class BillsHandler(Handler):
     def _parse(self, number: int, row: list[str], rejects: list[Reject]) -> tuple[Any, ...] | None:
         get = self.get
 
-        def bad(column: str, value: str, reason: str) -> Any:
-            rejects.append(Reject(number, column, value, reason))
+        def bad(key: str, value: str, reason: str, code: str, **params: Any) -> Any:
+            rejects.append(
+                Reject(number, self.header(key), value, reason, code=code, params=params)
+            )
             return None
 
         try:
             psid = parsers.psid(get(row, "psid"))
         except ValueError as exc:
-            return bad("psid", get(row, "psid"), str(exc))
+            return bad("psid", get(row, "psid"), str(exc), "psid_invalid")
         try:
             month = parsers.month(get(row, "month"))
         except ValueError as exc:
-            return bad("bill_month", get(row, "month"), str(exc))
+            return bad("month", get(row, "month"), str(exc), "month_invalid")
         survey_id = get(row, "survey_id")
         if not survey_id:
-            return bad("survey_id_fk", "", "survey id is missing")
-        try:
-            fee = parsers.integer(get(row, "fee"), maximum=MAX_FEE, name="monthly fee")
-            arrears = parsers.integer(
-                get(row, "arrears") or "0", maximum=MAX_AMOUNT, name="arrears"
-            )
-            raw_paid = get(row, "paid_amount")
-            paid = (
-                parsers.integer(raw_paid, maximum=MAX_AMOUNT, name="paid amount") if raw_paid else 0
-            )
-        except ValueError as exc:
-            return bad("monthly_fee/arrears/paid_amount", "", str(exc))
+            return bad("survey_id", "", "survey id is missing", "missing_value")
+        amounts = []
+        for key, default, maximum, name in (
+            ("fee", "", MAX_FEE, "monthly fee"),
+            ("arrears", "0", MAX_AMOUNT, "arrears"),
+            ("paid_amount", "0", MAX_AMOUNT, "paid amount"),
+        ):
+            raw = get(row, key)
+            try:
+                amounts.append(parsers.integer(raw or default, maximum=maximum, name=name))
+            except ValueError as exc:
+                return bad(key, raw, str(exc), "amount_invalid")
+        fee, arrears, paid = amounts
         due = get(row, "amount_due")
         if due and _lenient_int(due) != fee + arrears:
-            return bad("amount_due", due, f"is not monthly fee + arrears ({fee + arrears})")
+            return bad(
+                "amount_due",
+                due,
+                f"is not monthly fee + arrears ({fee + arrears})",
+                "amount_due_mismatch",
+                expected=fee + arrears,
+            )
         paid_on = None
         raw_date = get(row, "paid_on")
         if paid:
             if not raw_date:
-                return bad("paid_date", "", "a paid bill needs a paid date")
+                return bad("paid_on", "", "a paid bill needs a paid date", "paid_date_missing")
             try:
                 paid_on = parsers.date(raw_date)
             except ValueError as exc:
-                return bad("paid_date", raw_date, str(exc))
+                return bad("paid_on", raw_date, str(exc), "date_invalid")
         elif raw_date:
             rejects.append(
                 Reject(
-                    number, "paid_date", raw_date, "nothing was paid; the date is left out", False
+                    number,
+                    self.header("paid_on"),
+                    raw_date,
+                    "nothing was paid; the date is left out",
+                    False,
+                    code="paid_date_dropped",
                 )
             )
         channel = PaymentChannel.OTHER if paid else PaymentChannel.NONE
@@ -912,15 +1141,24 @@ class BillsHandler(Handler):
             if parsed is None:
                 continue
             if parsed[2] in psids:
-                rejects.append(Reject(number, "psid", str(parsed[2]), "appears again in the table"))
+                rejects.append(
+                    Reject(
+                        number,
+                        self.header("psid"),
+                        str(parsed[2]),
+                        "appears again in the table",
+                        code="duplicate_in_source",
+                    )
+                )
                 continue
             if (parsed[1], parsed[3]) in unit_months:
                 rejects.append(
                     Reject(
                         number,
-                        "bill_month",
+                        self.header("month"),
                         get_month(parsed[3]),
                         "a second bill for this unit and month",
+                        code="unit_month_duplicate",
                     )
                 )
                 continue
@@ -960,7 +1198,13 @@ class BillsHandler(Handler):
             for row_no, survey_id in cur.fetchall():
                 bad.add(row_no)
                 rejects.append(
-                    Reject(row_no, "survey_id_fk", survey_id, "no unit with this survey id")
+                    Reject(
+                        row_no,
+                        self.header("survey_id"),
+                        survey_id,
+                        "no unit with this survey id",
+                        code="unit_unknown",
+                    )
                 )
             # One pass over the PSIDs already in the database: another bill's, or this one
             # (changed or not). A first import finds none.
@@ -978,9 +1222,11 @@ class BillsHandler(Handler):
                     rejects.append(
                         Reject(
                             row_no,
-                            "psid",
+                            self.header("psid"),
                             str(psid),
                             f"this PSID is already another unit's or month's bill ({month})",
+                            code="psid_taken",
+                            params={"month": str(month)[:7]},
                         )
                     )
                     continue
@@ -997,9 +1243,11 @@ class BillsHandler(Handler):
                     rejects.append(
                         Reject(
                             row_no,
-                            "bill_month",
+                            self.header("month"),
                             str(month)[:10],
                             f"the unit already has a bill for this month (PSID {psid})",
+                            code="unit_month_taken",
+                            params={"psid": str(psid)},
                         )
                     )
             if bad:
@@ -1015,15 +1263,54 @@ class BillsHandler(Handler):
         new = staged - len(bad) - existing
         return {"new": new, "changed": changed, "unchanged": existing - changed}, rejects
 
+    def check(self, chunk: list[tuple[int, list[str]]], rejected: set[int]) -> int | None:
+        """The bills of the chunk's accepted rows, found by PSID: their count, and per month
+        their count and sums of fee, arrears and paid amount (the month check's database side:
+        bills that are not this source's are not counted)."""
+        index = self.columns["psid"]
+        keys = []
+        for number, row in chunk:
+            if number not in rejected:
+                with contextlib.suppress(ValueError):  # a bad PSID is a rejected row
+                    keys.append((parsers.psid(_cell(row, index)),))
+        if self.keys is None:
+            self.keys = Stage("legacy_verify_bills", "SELECT psid FROM billing_bill", ["psid"])
+        with transaction.atomic(), connection.cursor() as cur:
+            self.keys.load(keys)
+            _index_joins(cur)
+            cur.execute(
+                "SELECT b.month, COUNT(*), SUM(b.monthly_fee), SUM(b.arrears), SUM(b.paid_amount)"
+                f" FROM {self.keys.name} k JOIN billing_bill b ON b.psid = k.psid GROUP BY b.month"
+            )
+            found = 0
+            months = self.job.result.months
+            for month, *figures in cur.fetchall():
+                key = _date_key(month)
+                check = months.setdefault(key, MonthCheck(key))
+                check.database = [
+                    a + int(b or 0) for a, b in zip(check.database, figures, strict=True)
+                ]
+                found += int(figures[0])
+        return found
+
     def finish(self) -> None:
         self.stage.drop()
+        if self.keys is not None:
+            self.keys.drop()
 
-    def in_database(self) -> int | None:
+    def table_rows(self) -> int | None:
         return Bill.objects.count()
 
 
 def get_month(month: dt.date) -> str:
     return month.strftime("%Y-%m")
+
+
+def _date_key(month: Any) -> str:
+    """A bill month from the database (a date; text on SQLite) as "2025-11"."""
+    if isinstance(month, str):
+        month = dt.date.fromisoformat(month[:10])
+    return str(month.strftime("%Y-%m"))
 
 
 HANDLERS: dict[str, type[Handler]] = {
@@ -1049,8 +1336,16 @@ class LegacyImport:
         progress: bool = True,
         out: Any = None,
         on_chunk: Callable[[str, int], None] | None = None,
+        unusable_passwords: bool = False,
+        language: str = "en",
+        ledger_check: bool = False,
     ) -> None:
         self.source = source
+        self.unusable_passwords = unusable_passwords
+        # Of the messages and the error report only: the rows are always read in English
+        # (the old system's choice labels, e.g. "Small", are matched in English).
+        self.language = language
+        self.ledger_check = ledger_check
         self.chunk_size = chunk_size
         self.verify_only = verify_only
         self.progress = progress
@@ -1058,26 +1353,52 @@ class LegacyImport:
         self.on_chunk = on_chunk  # tests: called inside each chunk's transaction
         self.result = Result()
 
-    def say(self, text: str) -> None:
-        self.out.write(text + "\n")
+    def say(self, message: str, **params: Any) -> None:
+        """Print a message (a msgid) in the run's language."""
+        self.out.write(translate(self.language, message, **params) + "\n")
 
     def run(self) -> Result:
         for table in REQUIRED_TABLES:
             if not self.source.has(table):
-                raise LegacyImportError(f"{self.source.label} has no {table} table")
+                raise LegacyImportError(
+                    translate(
+                        self.language,
+                        "%(source)s has no %(table)s table",
+                        source=self.source.label,
+                        table=table,
+                    )
+                )
         for table in TABLES:
             report = self.result.tables[table] = TableReport(table)
             if not self.source.has(table):
                 report.missing = True
-                self.say(f"{table}: not in the source; skipped")
+                self.say("%(table)s: not in the source; skipped", table=table)
                 continue
             self._table(table, report)
         if not self.verify_only:
             self._refresh_stats()
         self._verify()
+        if self.ledger_check:
+            self._ledger_check()
         if not self.verify_only:
             self._record_batch()
         return self.result
+
+    def _ledger_check(self) -> None:
+        """The money issue's ledger check over the whole database (the arrears chain with the
+        adjustments, and every summary against a recount), stored as a run the dashboard shows;
+        with --verify-only only read. For information: the old system's own corrections break
+        the chain too."""
+        started = time.monotonic()
+        result = verify() if self.verify_only else ledger_check_run()[1]
+        with translation.override(self.language):
+            labels = {str(k.value): str(k.label) for k in DiscrepancyKind}
+        self.result.ledger = {labels.get(k, k): v for k, v in sorted(result.by_kind.items())}
+        self.say(
+            "ledger check: %(n)s discrepancies (%(seconds)s s)",
+            n=f"{result.total:,}",
+            seconds=f"{time.monotonic() - started:.1f}",
+        )
 
     def _table(self, table: str, report: TableReport) -> None:
         from tqdm import tqdm
@@ -1092,7 +1413,9 @@ class LegacyImport:
         if stale.exists() and not self.verify_only:
             # The table changed since it was last read: read it again from the start (the
             # writes are upserts, so what is already in the database is matched, not doubled).
-            self.say(f"{table}: the source changed since the last run; reading it again")
+            self.say(
+                "%(table)s: the source changed since the last run; reading it again", table=table
+            )
             stale.delete()
             LegacyReject.objects.filter(source=key, table=table).delete()
         done = {
@@ -1123,27 +1446,46 @@ class LegacyImport:
                         if hasattr(handler, "skip"):
                             handler.skip(chunk)
                         report.chunks_skipped += 1
+                        rejected = set(
+                            LegacyReject.objects.filter(
+                                source=key, table=table, chunk=number, rejected=True
+                            ).values_list("row", flat=True)
+                        )
                     else:
-                        counts = self._chunk(handler, number, chunk, fingerprint)
+                        counts, rejected = self._chunk(handler, number, chunk, fingerprint)
                         report.chunks_done += 1
                     self._add(report, counts)
+                    found = handler.check(chunk, rejected)
+                    if found is not None:
+                        report.in_database = (report.in_database or 0) + found
                     bar.update(len(chunk))
         finally:
             bar.close()
             handler.finish()
-        report.in_database = handler.in_database()
+        total = handler.table_rows()
+        if total is not None:
+            report.in_database = report.in_database or 0
+            report.others = total - report.in_database
         report.seconds = time.monotonic() - started
         rate = report.read / report.seconds if report.seconds else 0
         self.say(
-            f"{table}: {report.read:,} read, {report.new:,} new, {report.changed:,} changed, "
-            f"{report.unchanged:,} unchanged, {report.rejected:,} rejected "
-            f"({report.chunks_skipped} chunks done before; {report.seconds:.1f} s, "
-            f"{rate:,.0f} rows/s)"
+            "%(table)s: %(read)s read, %(new)s new, %(changed)s changed, %(unchanged)s "
+            "unchanged, %(rejected)s rejected (%(skipped)s chunks done before; %(seconds)s s, "
+            "%(rate)s rows/s)",
+            table=table,
+            read=f"{report.read:,}",
+            new=f"{report.new:,}",
+            changed=f"{report.changed:,}",
+            unchanged=f"{report.unchanged:,}",
+            rejected=f"{report.rejected:,}",
+            skipped=report.chunks_skipped,
+            seconds=f"{report.seconds:.1f}",
+            rate=f"{rate:,.0f}",
         )
 
     def _chunk(
         self, handler: Handler, number: int, chunk: list[tuple[int, list[str]]], fingerprint: str
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], set[int]]:
         with transaction.atomic():
             counts, rejects = handler.write(chunk)
             rejected_rows = {r.row for r in rejects if r.rejected}
@@ -1161,6 +1503,8 @@ class LegacyImport:
                         value=r.value[:500],
                         reason=r.reason,
                         rejected=r.rejected,
+                        code=r.code[:40],
+                        params=r.params,
                     )
                     for r in rejects
                 ],
@@ -1178,7 +1522,7 @@ class LegacyImport:
             if counts.get("new") or counts.get("changed"):
                 self.result.wrote = True
                 LegacyChunk.objects.filter(table=STATS_TABLE).delete()
-        return counts
+        return counts, rejected_rows
 
     def _add(self, report: TableReport, counts: dict[str, Any]) -> None:
         report.read += counts.get("read", 0)
@@ -1197,24 +1541,18 @@ class LegacyImport:
             LegacyChunk.objects.create(
                 source="", table=STATS_TABLE, fingerprint="", chunk=0, counts={}
             )
-        self.say(f"summaries rebuilt ({time.monotonic() - started:.1f} s)")
+        self.say("summaries rebuilt (%(seconds)s s)", seconds=f"{time.monotonic() - started:.1f}")
 
     def _verify(self) -> None:
+        """The month check's database side was gathered chunk by chunk (this source's bills,
+        by PSID); here: the other bills of each month (for information) and the arrears chain."""
         months = self.result.months
-        dates = {}
-        for key in months:
-            if key != "?":
-                dates[key] = dt.date(int(key[:4]), int(key[5:7]), 1)
         with connection.cursor() as cur:
-            cur.execute(
-                "SELECT month, COUNT(*), SUM(monthly_fee), SUM(arrears), SUM(paid_amount)"
-                " FROM billing_bill GROUP BY month"
-            )
-            for month, *figures in cur.fetchall():
-                if isinstance(month, str):
-                    month = dt.date.fromisoformat(month)
-                key = month.strftime("%Y-%m")
-                months.setdefault(key, MonthCheck(key)).database = [int(v or 0) for v in figures]
+            cur.execute("SELECT month, COUNT(*) FROM billing_bill GROUP BY month")
+            for month, rows in cur.fetchall():
+                key = _date_key(month)
+                check = months.setdefault(key, MonthCheck(key))
+                check.others = int(rows) - check.database[0]
             prev = (
                 "p.month + interval '1 month' = b.month"
                 if _is_pg()
@@ -1228,7 +1566,6 @@ class LegacyImport:
             )
             row = cur.fetchone()
             self.result.arrears_breaks = int(row[0]) if row else 0
-        del dates
 
     def _record_batch(self) -> None:
         r = self.result
@@ -1241,11 +1578,15 @@ class LegacyImport:
             file_name=self.source.label[:255],
             finished_at=timezone.now(),
             counts=self.summary(),
-            message="" if r.verified else "verification found differences",
+            message=""
+            if r.verified
+            else translate(self.language, "verification found differences"),
         )
         if rejects.exists():
             key = f"imports/{batch.pk}/legacy-errors.csv"
-            batch.error_report_key = default_storage.save(key, ContentFile(errors_csv(rejects)))
+            batch.error_report_key = default_storage.save(
+                key, ContentFile(errors_csv(rejects, self.language))
+            )
             batch.save(update_fields=["error_report_key"])
             r.error_report = batch.error_report_key
         r.batch_id = batch.pk
@@ -1271,16 +1612,24 @@ class LegacyImport:
                         "rejected",
                         "kept_with_warning",
                         "in_database",
+                        "others",
                         "missing",
                     )
                 }
                 for name, t in r.tables.items()
             },
             "months": {
-                k: {"source": m.source, "rejected": m.rejected, "database": m.database, "ok": m.ok}
+                k: {
+                    "source": m.source,
+                    "rejected": m.rejected,
+                    "database": m.database,
+                    "others": m.others,
+                    "ok": m.ok,
+                }
                 for k, m in sorted(r.months.items())
             },
             "arrears_breaks": r.arrears_breaks,
+            "ledger": r.ledger,
             "verified": r.verified,
             "new": sum(t.new for t in r.tables.values()),
             "changed": sum(t.changed for t in r.tables.values()),
@@ -1289,21 +1638,34 @@ class LegacyImport:
         }
 
 
-def errors_csv(rejects: Iterable[LegacyReject]) -> bytes:
-    """The error report: table, row, column, value, reason and whether the row was left out."""
+def translate(language: str, message: str, **params: Any) -> str:
+    """A msgid in ``language``, filled in with ``params``."""
+    with translation.override(language):
+        text = gettext(message)
+    return text % params if params else text
+
+
+def errors_csv(rejects: Iterable[LegacyReject], language: str = "en") -> bytes:
+    """The error report: table, row, column, value, code, reason and whether the row was left
+    out. The header and the codes stay as they are in every language (a spreadsheet or a
+    script can rely on them); the reason and yes/no are in ``language``."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(["table", "row", "column", "value", "reason", "rejected"])
+    writer.writerow(["table", "row", "column", "value", "code", "reason", "rejected"])
+    yes = translate(language, "yes")
+    kept = translate(language, "no (kept)")
     for e in rejects.iterator() if hasattr(rejects, "iterator") else rejects:
+        reason = localised_reason(language, e.code, e.column, e.value, e.params, e.reason)
         writer.writerow(
             [
                 e.table,
                 e.row,
                 parsers.neutralise(e.column),
                 parsers.neutralise(e.value),
-                parsers.neutralise(e.reason),
-                "yes" if e.rejected else "no (kept)",
+                e.code,
+                parsers.neutralise(reason),
+                yes if e.rejected else kept,
             ]
         )
     return buffer.getvalue().encode("utf-8")

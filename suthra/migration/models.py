@@ -57,8 +57,12 @@ class LegacyReject(models.Model):
     row = models.PositiveIntegerField()
     column = models.CharField(max_length=60, blank=True)
     value = models.TextField(blank=True)
-    reason = models.TextField()
+    reason = models.TextField()  # the detailed message, in English
     rejected = models.BooleanField(default=True)
+    # A stable code (suthra.migration.reasons.REASONS) and the figures its text names: the
+    # reason in another language is written from them.
+    code = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["source", "table", "chunk"], name="legacy_reject_idx")]

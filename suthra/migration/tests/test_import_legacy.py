@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from suthra.accounts.models import Staff
 from suthra.billing.models import Bill
@@ -26,7 +23,6 @@ from suthra.units.models import SurveyUnit
 from suthra.visits.models import ComplianceVisit
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 def run(*args: Any) -> str:
@@ -103,11 +99,12 @@ def test_files_import_everything_and_a_second_run_changes_nothing(export: Any) -
     assert Bill.objects.count() == counts["bills"]
     assert Ticket.objects.count() == counts["tickets"]
     assert ComplianceVisit.objects.count() == counts["compliance_visits"]
-    # Old plain-text passwords are never stored: unusable, and a reset is forced.
+    # Old plain-text passwords are hashed, never stored as they are; a change is forced.
     for staff in Staff.objects.all():
-        assert not staff.has_usable_password()
+        assert staff.has_usable_password()
         assert staff.must_change_password
         assert "pass1234" not in staff.password and staff.password != "1234"
+    assert Staff.objects.get(username="mgr_lahore").check_password("pass1234")
     # Inactive staff stay locked.
     assert Staff.objects.filter(username="agent_lahore_0", is_active=False).exists()
     # Per-month sums equal the source's.
@@ -119,7 +116,7 @@ def test_files_import_everything_and_a_second_run_changes_nothing(export: Any) -
     assert sum(int(r["paid_amount"] or 0) for r in nov) == sum(b.paid_amount for b in db)
     before = snapshot()
     again = run(str(directory), "--chunk-size", "100")
-    assert "Nothing changed" in again
+    assert "Nothing to do" in again
     assert snapshot() == before
 
 
@@ -211,29 +208,17 @@ def test_bad_rows_are_reported_and_nothing_partial_stored(export: Any, tmp_path:
     run(str(directory), "--accept-rejects")
 
 
-def _pg_url(name: str) -> str:
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database path needs PostgreSQL")
-def test_database_path_gives_the_same_result_as_the_files(export: Any) -> None:
+def test_database_path_gives_the_same_result_as_the_files(export: Any, legacy_url: str) -> None:
     directory, _counts = export
     run(str(directory), "--chunk-size", "70")
     from_files = snapshot()
     call_command("flush", "--noinput")
-    name = f"suthra_legacy_src_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        build_database(_pg_url(name), directory)
-        out = run("--from-database", _pg_url(name), "--chunk-size", "70")
-        assert "Verified" in out
-        assert snapshot() == from_files
-        again = run("--from-database", _pg_url(name))
-        assert "Nothing changed" in again
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    build_database(legacy_url, directory)
+    out = run("--from-database", legacy_url, "--chunk-size", "70")
+    assert "Verified" in out
+    assert snapshot() == from_files
+    again = run("--from-database", legacy_url)
+    assert "Nothing to do" in again
 
 
 def test_drive_photos_become_references_with_drive_storage(export: Any, settings: Any) -> None:
@@ -246,3 +231,30 @@ def test_drive_photos_become_references_with_drive_storage(export: Any, settings
     assert set(
         ComplianceVisit.objects.exclude(photo_key="").values_list("photo_key", flat=True)
     ) == (drive_ids)
+
+
+def test_ledger_check_at_the_end(export: Any) -> None:
+    from suthra.billing.models import LedgerCheck
+
+    directory, _counts = export
+    out = run(str(directory), "--ledger-check")
+    assert "ledger check: 0 discrepancies" in out and "no discrepancies" in out
+    assert LedgerCheck.objects.get().discrepancies == 0  # stored: the dashboard shows it
+    bill = Bill.objects.filter(month="2025-10-01").first()
+    assert bill is not None
+    Bill.objects.filter(pk=bill.pk).update(arrears=bill.arrears + 7)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="Verification failed"):
+        call_command(
+            "import_legacy",
+            str(directory),
+            "--verify-only",
+            "--ledger-check",
+            "--no-progress",
+            stdout=out,
+        )
+    # The changed bill and the next month's (whose arrears no longer follow), and the
+    # summaries (the change went around the services).
+    assert "Arrears do not follow the previous bill: 2" in out.getvalue()
+    assert "Month summary differs from the bills" in out.getvalue()
+    assert LedgerCheck.objects.count() == 1  # --verify-only reads only
