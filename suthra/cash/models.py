@@ -119,6 +119,11 @@ class CashReceipt(models.Model):
     )
     month = models.DateField(_("bill month"))
     amount = models.PositiveIntegerField(_("amount"))
+    # The months the cash paid ("YYYY-MM", oldest first): the arrears' months, the bill's month,
+    # an advance; fixed when the receipt is made (``suthra.cash.months``). Empty: the bill month.
+    months = models.JSONField(_("months paid"), default=list, blank=True)
+    # It also paid arrears from before the months found ("and earlier" on the receipt).
+    months_earlier = models.BooleanField(default=False)
     payer_name = models.CharField(_("payer's name"), max_length=120, blank=True)
     payer_mobile = models.CharField(_("payer's mobile"), max_length=11, blank=True)
     collected_at = models.DateTimeField(_("collected at"))
