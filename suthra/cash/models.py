@@ -105,6 +105,10 @@ class HandOver(models.Model):
 
 
 class CashReceipt(models.Model):
+    """Cash an agent or supervisor took for a unit's bill, with its receipt number (unique,
+    never reused), the months it paid, the payer, whether it was written offline or was a
+    double payment, its hand-over and, if cancelled, by whom and why."""
+
     number = models.CharField(_("receipt number"), max_length=32, unique=True)
     # Idempotency: the form (and the offline queue) sends a UUID; a repeat returns this receipt.
     client_key = models.UUIDField(null=True, blank=True, unique=True)
