@@ -111,7 +111,9 @@ def receipt_months(receipt: CashReceipt) -> tuple[list[dt.date], bool]:
     """The months a receipt paid, as stored when it was made (the bill's month for a receipt
     made before the months were kept)."""
     months = [dt.date.fromisoformat(f"{m}-01") for m in receipt.months]
-    return (months or [receipt.month]), receipt.months_earlier
+    if not months and not receipt.months_earlier:
+        months = [receipt.month]
+    return months, receipt.months_earlier
 
 
 def receipt_months_label(receipt: CashReceipt) -> tuple[str, str]:

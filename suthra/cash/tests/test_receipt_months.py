@@ -169,3 +169,19 @@ def test_a_receipt_made_before_the_months_were_kept_names_its_bill_month(world, 
     CashReceipt.objects.filter(pk=receipt.pk).update(months=[], months_earlier=False)
     receipt.refresh_from_db()
     assert f"for {month_en(bill.month)}, receipt" in services.receipt_sms_text(receipt, "en")
+
+
+def test_arrears_from_before_any_bill_kept_are_named_so(world, unit, login):
+    # No earlier bills: the arrears' months are unknown; Rs 500 of the 600 pays only them.
+    bill = make_bill(unit, current_month(), fee=300, arrears=600)
+    receipt, _ = services.cash_collect(actor=world.agent_a, unit_id=unit.pk, amount=500)
+    assert (receipt.months, receipt.months_earlier) == ([], True)
+    page = login(world.agent_a).get(reverse("cash:receipt", args=[receipt.pk])).content.decode()
+    assert f"Arrears before {month_en(bill.month)}" in page
+    assert f"Arrears before {month_en(bill.month)}" in services.receipt_sms_text(receipt, "en")
+    urdu = services.receipt_sms_text(receipt, "ur")
+    assert f"{month_ur(bill.month)} سے پہلے کے بقایا" in urdu
+    # Rs 900 reaches this month's bill too: "… and earlier".
+    second, _ = services.cash_collect(actor=world.agent_a, unit_id=unit.pk, amount=400)
+    assert second.months == [f"{bill.month:%Y-%m}"] and second.months_earlier
+    assert f"for {month_en(bill.month)} and earlier," in services.receipt_sms_text(second, "en")
