@@ -105,6 +105,10 @@ class HandOver(models.Model):
 
 
 class CashReceipt(models.Model):
+    """Cash an agent or supervisor took for a unit's bill, with its receipt number (unique,
+    never reused), the months it paid, the payer, whether it was written offline or was a
+    double payment, its hand-over and, if cancelled, by whom and why."""
+
     number = models.CharField(_("receipt number"), max_length=32, unique=True)
     # Idempotency: the form (and the offline queue) sends a UUID; a repeat returns this receipt.
     client_key = models.UUIDField(null=True, blank=True, unique=True)
@@ -119,6 +123,11 @@ class CashReceipt(models.Model):
     )
     month = models.DateField(_("bill month"))
     amount = models.PositiveIntegerField(_("amount"))
+    # The months the cash paid ("YYYY-MM", oldest first): the arrears' months, the bill's month,
+    # an advance; fixed when the receipt is made (``suthra.cash.months``). Empty: the bill month.
+    months = models.JSONField(_("months paid"), default=list, blank=True)
+    # It also paid arrears from before the months found ("and earlier" on the receipt).
+    months_earlier = models.BooleanField(default=False)
     payer_name = models.CharField(_("payer's name"), max_length=120, blank=True)
     payer_mobile = models.CharField(_("payer's mobile"), max_length=11, blank=True)
     collected_at = models.DateTimeField(_("collected at"))

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from suthra.cash.models import CashReceipt, ReceiptStatus
+from suthra.cash.months import receipt_months_active, receipt_months_label
 from suthra.cash.words import rupees_en, rupees_ur
 from suthra.core.exports import FONT_DIR, PROGRAMME
 
@@ -31,13 +32,14 @@ def _lines(receipt: CashReceipt) -> list[tuple[str, str, str]]:
         return en, ur
 
     when = timezone.localtime(receipt.collected_at)
-    months = f"{receipt.month:%b-%Y}"
+    months_en, months_ur = receipt_months_label(receipt)
+    months = months_en if months_en == months_ur else f"{months_en}\n{months_ur}"
     rows = [
         ("Receipt number", receipt.number),
         ("PSID", str(receipt.bill_id)),
         ("Unit", f"{receipt.unit.survey_id}"),
         ("Name", receipt.unit.billing_name_effective),
-        ("Bill month", months),
+        ("Month(s) paid", months),
         ("Amount", f"Rs {receipt.amount:,}"),
         ("Received by", receipt.collector.full_name),
         ("Date and time", f"{when:%d-%m-%Y %H:%M}"),
@@ -133,4 +135,8 @@ def _render(receipt: CashReceipt, size: str, page_h: float) -> Any:
 
 
 def receipt_context(receipt: CashReceipt) -> dict[str, Any]:
-    return {"words_en": rupees_en(receipt.amount), "words_ur": rupees_ur(receipt.amount)}
+    return {
+        "words_en": rupees_en(receipt.amount),
+        "words_ur": rupees_ur(receipt.amount),
+        "months_paid": receipt_months_active(receipt),
+    }

@@ -35,6 +35,7 @@ from suthra.cash.models import (
     ReceiptBook,
     ReceiptStatus,
 )
+from suthra.cash.months import bill_months_paid, receipt_months_label
 from suthra.core.audit import audit_record
 from suthra.core.months import current_month
 from suthra.locations.models import UnionCouncil
@@ -253,6 +254,8 @@ def cash_collect(
             double = bool(bill.paid_amount) and (
                 bill.channel != PaymentChannel.CASH_FIELD or bill.balance == 0
             )
+            # A double payment pays nothing on the bill yet: its receipt names the bill month.
+            months, earlier = ([bill.month], False) if double else bill_months_paid(bill, amount)
             receipt = CashReceipt.objects.create(
                 number=number,
                 client_key=client_key,
@@ -261,6 +264,8 @@ def cash_collect(
                 uc_id=unit.uc_id,
                 bill=bill,
                 month=bill.month,
+                months=[f"{m:%Y-%m}" for m in months],
+                months_earlier=earlier,
                 amount=amount,
                 payer_name=payer_name.strip()[:120],
                 payer_mobile=payer_mobile.strip()[:11],
@@ -303,6 +308,7 @@ def cash_collect(
                     "unit": unit.survey_id,
                     "psid": str(bill.psid),
                     "amount": amount,
+                    "months": receipt.months,
                     "offline": offline,
                     "double_payment": double,
                 },
@@ -324,12 +330,14 @@ def cash_collect(
 def receipt_sms_text(receipt: CashReceipt, language: str) -> str:
     from django.utils import translation
 
+    months_en, months_ur = receipt_months_label(receipt)
     with translation.override(language):
         return _(
-            "Suthra Punjab: Rs %(amount)s received for %(unit)s (PSID %(psid)s), "
-            "receipt %(number)s, %(when)s."
+            "Suthra Punjab: Rs %(amount)s received for %(unit)s (PSID %(psid)s) for "
+            "%(months)s, receipt %(number)s, %(when)s."
         ) % {
             "amount": f"{receipt.amount:,}",
+            "months": months_ur if language == "ur" else months_en,
             "unit": receipt.unit.survey_id,
             "psid": receipt.bill_id,
             "number": receipt.number,
