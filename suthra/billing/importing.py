@@ -15,6 +15,7 @@ compare the two) use the row-by-row path below, which implements the same rules 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -331,6 +332,7 @@ class BillImport:
             if row[2] in months:
                 by_psid[row[0]] = row
         # PSIDs used in other months.
+        adjusted = _adjusted_psids(months)
         unknown = [r.psid for r in records if r.psid not in by_psid]
         elsewhere = {
             row[0]: row
@@ -344,6 +346,8 @@ class BillImport:
         unchanged = kept_payment = 0
         accepted: list[tuple] = []
         survey_of_unit: dict[int, str] = {}
+        kept_adjusted: list[dict[str, Any]] = []  # adjusted bills the file disagrees with
+        adjusted_units: set[tuple[int, dt.date]] = set()
         for rec in records:
             unit = units.get(rec.survey_id)
             if unit is None:
@@ -376,6 +380,15 @@ class BillImport:
                     )
                 )
                 continue
+            if current is not None and current[0] in adjusted:
+                # An approved adjustment decided this bill's fee and arrears: a file never
+                # undoes it (only its payment is taken), and the preview says so.
+                adjusted_units.add((unit_id, rec.month))
+                if (rec.monthly_fee, rec.arrears) != (current[3], current[4]):
+                    kept_adjusted.append(
+                        _kept_adjusted(rec, rec.monthly_fee, rec.arrears, current[3], current[4])
+                    )
+                    rec = dataclasses.replace(rec, monthly_fee=current[3], arrears=current[4])
             accepted.append((rec, unit_id, uc_id))
             if current is None:
                 new.append((rec, unit_id, uc_id))
@@ -396,17 +409,15 @@ class BillImport:
             else:
                 unchanged += 1
 
+        counts = {
+            "new": len(new),
+            "changed": len(changed),
+            "unchanged": unchanged,
+            "payment_kept": kept_payment,
+            "adjusted_kept": len(kept_adjusted),
+        }
         if not preview:  # the commit needs no month-on-month report (the preview has it)
-            return Plan(
-                counts={
-                    "new": len(new),
-                    "changed": len(changed),
-                    "unchanged": unchanged,
-                    "payment_kept": kept_payment,
-                },
-                errors=errors,
-                work={"new": new, "changed": changed},
-            )
+            return Plan(counts=counts, errors=errors, work={"new": new, "changed": changed})
         details = {
             "months": sorted(m.isoformat()[:7] for m in months),
             "changes_sample": [
@@ -418,15 +429,13 @@ class BillImport:
                 }
                 for rec, _u, _uc, _cur, diff in changed[:SAMPLE]
             ],
-            "checks": _month_checks(accepted, by_unit_month, months, survey_of_unit),
+            "adjusted_sample": kept_adjusted[:SAMPLE],
+            "checks": _month_checks(
+                accepted, by_unit_month, months, survey_of_unit, adjusted_units
+            ),
         }
         return Plan(
-            counts={
-                "new": len(new),
-                "changed": len(changed),
-                "unchanged": unchanged,
-                "payment_kept": kept_payment,
-            },
+            counts=counts,
             details=details,
             errors=errors,
             work={"new": new, "changed": changed},
@@ -478,6 +487,28 @@ def _without_archived_months(records: Any, errors: list[RowError]) -> tuple[Any,
             kept.append(rec)
     errors.sort(key=lambda e: e.row)
     return kept, errors
+
+
+def _adjusted_psids(months: Iterable[dt.date]) -> set[int]:
+    """The bills of these months with an approved adjustment (``billing.adjustments``)."""
+    return set(
+        Adjustment.objects.filter(
+            month__in=list(months), status=AdjustmentStatus.APPROVED
+        ).values_list("bill_id", flat=True)
+    )
+
+
+def _kept_adjusted(
+    rec: billrows.BillRow, fee: int, arrears: int, kept_fee: int, kept_arrears: int
+) -> dict[str, Any]:
+    """One example of an adjusted bill whose file figures differ (both paths)."""
+    return {
+        "psid": str(rec.psid),
+        "survey_id": rec.survey_id,
+        "month": f"{rec.month:%b-%Y}",
+        "file": [fee, arrears],
+        "kept": [kept_fee, kept_arrears],
+    }
 
 
 def _final(rec: billrows.BillRow, current: tuple | None) -> tuple:
@@ -551,8 +582,14 @@ def _month_checks(
     db: dict[tuple[int, dt.date], tuple],
     months: set[dt.date],
     survey_of_unit: dict[int, str],
+    adjusted: set[tuple[int, dt.date]],
 ) -> list[dict[str, Any]]:
-    """Month-on-month: missing units, new units, fee changes, arrears that do not follow."""
+    """Month-on-month: missing units, new units, fee changes, arrears that do not follow.
+
+    ``accepted`` carries the figures the import keeps, so a bill with an approved adjustment
+    counts with its corrected figures as the month before of the next month (whose arrears must
+    carry the correction); its own fee and arrears (``adjusted``: (unit, month)) come from the
+    adjustment, not the file, and are not compared with the month before."""
     # (unit, month) → (fee, arrears, paid): the database overlaid with the file.
     combined: dict[tuple[int, dt.date], tuple[int, int, int]] = {
         k: (v[3], v[4], v[5]) for k, v in db.items()
@@ -578,6 +615,8 @@ def _month_checks(
         fee_changes: list[str] = []
         arrears_off: list[str] = []
         for unit_id in sorted(file_units[month] & before):
+            if (unit_id, month) in adjusted:
+                continue
             fee, arrears, _paid = combined[(unit_id, month)]
             p_fee, p_arrears, p_paid = combined[(unit_id, prev)]
             if fee != p_fee:
@@ -630,7 +669,9 @@ BILL_STAGE = (
 
 # Every staged row joined to its unit, to the bill with its PSID (p_) and to the unit's bill of
 # that month (c_), with the bill's values after the import (f_, as ``_final``) and the verdict
-# (the same rules, in the same order, as the row-by-row ``BillImport.plan``).
+# (the same rules, in the same order, as the row-by-row ``BillImport.plan``). A bill with an
+# approved adjustment (``adjusted``) keeps its fee and arrears: ``monthly_fee``/``arrears`` are
+# then the bill's, the file's figures stay in ``file_fee``/``file_arrears``.
 BILL_PLAN = """
 CREATE TEMP TABLE bill_plan ON COMMIT DROP AS
 SELECT k.*, (CASE
@@ -647,7 +688,8 @@ SELECT k.*, (CASE
         OR (k.c_paid = k.f_paid AND k.c_paid_on IS NOT DISTINCT FROM k.f_paid_on
             AND k.c_status = k.f_status AND k.c_channel = k.f_channel)
     ) THEN {SAME}
-    ELSE {CHANGED} END)::smallint AS verdict
+    ELSE {CHANGED} END)::smallint AS verdict,
+    k.adjusted AND (k.file_fee <> k.monthly_fee OR k.file_arrears <> k.arrears) AS kept_adjusted
 FROM (
     SELECT j.*,
         CASE WHEN j.keep_paid THEN j.c_paid ELSE j.paid_amount END AS f_paid,
@@ -658,7 +700,16 @@ FROM (
         (CASE WHEN j.keep_paid THEN j.c_channel WHEN j.paid THEN j.channel
             ELSE 0 END)::smallint AS f_channel
     FROM (
-        SELECT s.*, u.id AS unit_id, u.uc_id, p.unit_id AS p_unit, p.month AS p_month,
+        SELECT s.row, s.psid, s.month, s.survey_id,
+            CASE WHEN a.bill_id IS NULL THEN s.monthly_fee ELSE c.monthly_fee END AS monthly_fee,
+            CASE WHEN a.bill_id IS NULL THEN s.arrears ELSE c.arrears END AS arrears,
+            s.paid, s.paid_amount, s.paid_on,
+            (CASE WHEN a.bill_id IS NULL OR NOT s.paid THEN s.status
+                WHEN s.paid_amount >= c.monthly_fee + c.arrears THEN {PAID}
+                ELSE {PARTIAL} END)::smallint AS status,
+            s.channel, s.monthly_fee AS file_fee, s.arrears AS file_arrears,
+            a.bill_id IS NOT NULL AS adjusted,
+            u.id AS unit_id, u.uc_id, p.unit_id AS p_unit, p.month AS p_month,
             c.psid AS c_psid, c.monthly_fee AS c_fee, c.arrears AS c_arrears,
             c.paid_amount AS c_paid, c.paid_on AS c_paid_on, {c_status} AS c_status,
             c.channel AS c_channel,
@@ -668,6 +719,9 @@ FROM (
         LEFT JOIN billing_bill p ON p.psid = s.psid AND p.psid BETWEEN %(low)s AND %(high)s
         LEFT JOIN billing_bill c ON c.unit_id = u.id AND c.month = s.month
             AND c.month = ANY(%(months)s::date[])
+        LEFT JOIN (SELECT DISTINCT bill_id FROM billing_adjustment
+            WHERE status = {APPROVED} AND month = ANY(%(months)s::date[])) a
+            ON a.bill_id = c.psid AND c.psid = s.psid
     ) j
 ) k
 """
@@ -741,6 +795,7 @@ def _plan_bills_sql(
                 PAID=int(BillStatus.PAID),
                 PARTIAL=int(BillStatus.PARTIAL),
                 c_status=status_sql("c"),
+                APPROVED=int(AdjustmentStatus.APPROVED),
                 **_VERDICTS,
             ),
             params,
@@ -748,20 +803,23 @@ def _plan_bills_sql(
         if preview:  # the month-on-month checks join it; the commit's writes only scan it
             _sql("ANALYZE bill_plan")
         errors.extend(_bill_plan_errors())
-        counts = {"new": 0, "changed": 0, "unchanged": 0, "payment_kept": 0}
-        for verdict, n, kept in _sql(
-            "SELECT verdict, count(*), count(*) FILTER (WHERE keep_paid) FROM bill_plan"
+        counts = {"new": 0, "changed": 0, "unchanged": 0, "payment_kept": 0, "adjusted_kept": 0}
+        for verdict, n, kept, adjusted in _sql(
+            "SELECT verdict, count(*), count(*) FILTER (WHERE keep_paid),"
+            " count(*) FILTER (WHERE kept_adjusted) FROM bill_plan"
             " WHERE verdict IN (%s, %s, %s) GROUP BY verdict",
             ACCEPTED,
         ):
             counts[{NEW: "new", SAME: "unchanged", CHANGED: "changed"}[verdict]] = n
             if verdict != NEW:
                 counts["payment_kept"] += kept
+                counts["adjusted_kept"] += adjusted
         details: dict[str, Any] = {}
         if preview:  # the commit needs no month-on-month report (the preview has it)
             details = {
                 "months": [m.isoformat()[:7] for m in months],
                 "changes_sample": _bill_changes_sample(),
+                "adjusted_sample": _adjusted_sample_sql(),
                 "checks": _month_checks_sql(months),
             }
     work = {"sql": True, "psids": (params["low"], params["high"]), **counts}
@@ -777,6 +835,19 @@ _VERDICTS = {
     "PSID_TAKEN": PSID_TAKEN,
     "UNIT_HAS_BILL": UNIT_HAS_BILL,
 }
+
+
+def _adjusted_sample_sql() -> list[dict[str, Any]]:
+    """The first adjusted bills whose file figures differ (kept as they are)."""
+    sample = []
+    for row, psid, month, survey, fee, arrears, kept_fee, kept_arrears in _sql(
+        "SELECT row, psid, month, survey_id, file_fee, file_arrears, monthly_fee, arrears"
+        " FROM bill_plan WHERE verdict IN (%s, %s) AND kept_adjusted ORDER BY row LIMIT %s",
+        [SAME, CHANGED, SAMPLE],
+    ):
+        rec = billrows.BillRow(row, psid, month, survey, fee, arrears)
+        sample.append(_kept_adjusted(rec, fee, arrears, kept_fee, kept_arrears))
+    return sample
 
 
 def _bill_plan_errors() -> list[RowError]:
@@ -851,9 +922,10 @@ def _month_checks_sql(months: list[dt.date]) -> list[dict[str, Any]]:
         "CREATE TEMP TABLE bill_months ON COMMIT DROP AS"
         " SELECT COALESCE(f.unit_id, b.unit_id) AS unit_id, COALESCE(f.month, b.month) AS month,"
         " COALESCE(f.fee, b.monthly_fee) AS fee, COALESCE(f.arrears, b.arrears) AS arrears,"
-        " COALESCE(f.paid, b.paid_amount) AS paid, f.unit_id IS NOT NULL AS in_file"
+        " COALESCE(f.paid, b.paid_amount) AS paid, f.unit_id IS NOT NULL AS in_file,"
+        " COALESCE(f.adjusted, FALSE) AS adjusted"
         " FROM (SELECT unit_id, month, monthly_fee AS fee, arrears,"
-        "   CASE WHEN paid THEN paid_amount ELSE COALESCE(c_paid, 0) END AS paid"
+        "   CASE WHEN paid THEN paid_amount ELSE COALESCE(c_paid, 0) END AS paid, adjusted"
         "   FROM bill_plan WHERE verdict IN (%s, %s, %s)) f"
         " FULL JOIN (SELECT unit_id, month, monthly_fee, arrears, paid_amount FROM billing_bill"
         "   WHERE month = ANY(%s::date[])) b ON b.unit_id = f.unit_id AND b.month = f.month",
@@ -876,9 +948,10 @@ def _month_check_sql(month: dt.date, prev: dt.date) -> dict[str, Any]:
         "CREATE TEMP TABLE bill_check ON COMMIT DROP AS SELECT * FROM ("
         " SELECT COALESCE(m.unit_id, p.unit_id) AS unit_id, m.unit_id IS NULL AS missing,"
         " COALESCE(m.in_file AND p.unit_id IS NULL, FALSE) AS new_unit,"
-        " COALESCE(m.in_file AND m.fee <> p.fee, FALSE) AS fee_change,"
-        " COALESCE(m.in_file AND m.arrears <> GREATEST(0, p.fee + p.arrears - p.paid), FALSE)"
-        "   AS arrears_off,"
+        # An adjusted bill's own figures come from its adjustment (see ``_month_checks``).
+        " COALESCE(m.in_file AND NOT m.adjusted AND m.fee <> p.fee, FALSE) AS fee_change,"
+        " COALESCE(m.in_file AND NOT m.adjusted"
+        "   AND m.arrears <> GREATEST(0, p.fee + p.arrears - p.paid), FALSE) AS arrears_off,"
         " m.fee, m.arrears, p.fee AS p_fee, GREATEST(0, p.fee + p.arrears - p.paid) AS expected"
         " FROM (SELECT * FROM bill_months WHERE month = %s) p"
         " FULL JOIN (SELECT * FROM bill_months WHERE month = %s) m ON m.unit_id = p.unit_id"

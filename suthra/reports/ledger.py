@@ -25,11 +25,13 @@ arrears equal the previous bill's balance — the chain that ``verify_ledgers`` 
 holds for every row and total. "Outstanding" is ``closing``: for a range ending in month M it is
 the balance of each unit's last bill up to M, which for every unit billed in M is month M alone.
 
-The work is one grouped query over the range's bills (no bill is read twice): per unit the
-first bill's arrears and the last bill's balance are found with MIN / MAX over the month packed in
-front of the amount, so there is neither a sort nor a join back. A single month (the dashboard)
-is read from the summaries (``suthra/stats``) instead: there each bill is its own unit and the
-same figures follow from the sums (``from_summary``); tests check the two agree.
+The work is one statement over the range's bills (no bill is read twice), joined to the
+approved adjustments summed per bill: per unit the first bill's arrears and the last bill's
+balance are found with MIN / MAX over the month packed in front of the amount, so there is
+neither a sort nor a join back (docs/REPORTS.md has the figures at 300 k units × 12 months).
+A single month (the dashboard) is read from the summaries (``suthra/stats``) instead: there
+each bill is its own unit and the same figures follow from the sums (``from_summary``); tests
+check the two agree.
 """
 
 from __future__ import annotations
@@ -39,26 +41,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db import connection
-from django.db.models import (
-    Case,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Max,
-    Min,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.db import connection, transaction
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from suthra.accounts import scope
-from suthra.billing.models import Adjustment, AdjustmentStatus, Bill, status_case
+from suthra.billing.models import Adjustment, AdjustmentStatus, Bill, status_sql
 
 # Packing: month index × 2^32 + amount + 2^31 (an amount is a 4-byte column).
 _SHIFT = 2**32
@@ -133,21 +121,6 @@ class LedgerResult:
     total: Ledger
 
 
-def _adjustments(outer: str = "psid") -> tuple[Subquery, Subquery]:
-    """Per bill, Σ approved ``amount`` and Σ fee lowered (``fee_before − new_fee``)."""
-    approved = Adjustment.objects.filter(bill_id=OuterRef(outer), status=AdjustmentStatus.APPROVED)
-    amount = approved.values("bill_id").annotate(s=Sum("amount")).values("s")
-    fee_delta = (
-        approved.values("bill_id")
-        .annotate(s=Sum(Coalesce(F("fee_before"), F("new_fee")) - F("new_fee")))
-        .values("s")
-    )
-    return (
-        Subquery(amount, output_field=IntegerField()),
-        Subquery(fee_delta, output_field=IntegerField()),
-    )
-
-
 def bills_in(
     actor: Any,
     first: dt.date,
@@ -169,50 +142,6 @@ def bills_in(
     return qs
 
 
-def _per_bill(qs: QuerySet[Bill]) -> QuerySet[Bill]:
-    """Each bill's figures as billed: billed, adjusted, collected, overpaid, balance, arrears in."""
-    amount, fee_delta = _adjustments()
-    due = F("monthly_fee") + F("arrears")
-    ints = IntegerField()
-    return qs.annotate(
-        l_adjusted=Coalesce(amount, Value(0)),
-        l_fee_delta=Coalesce(fee_delta, Value(0)),
-        l_billed=ExpressionWrapper(F("monthly_fee") + F("l_fee_delta"), output_field=ints),
-        l_collected=Case(
-            When(paid_amount__lt=due, then=F("paid_amount")), default=due, output_field=ints
-        ),
-        l_overpaid=Case(
-            When(paid_amount__gt=due, then=F("paid_amount") - due),
-            default=Value(0),
-            output_field=ints,
-        ),
-        l_balance=Case(
-            When(paid_amount__lt=due, then=due - F("paid_amount")),
-            default=Value(0),
-            output_field=ints,
-        ),
-        # What the bill brought in, as billed: what it asks now + adjusted − billed.
-        l_arrears_in=ExpressionWrapper(due + F("l_adjusted") - F("l_billed"), output_field=ints),
-        l_paid_full=Case(
-            When(Q(paid_amount__gt=0, paid_amount__gte=due), then=Value(1)),
-            default=Value(0),
-            output_field=ints,
-        ),
-        l_ym=ExpressionWrapper(
-            ExtractYear("month") * 12 + ExtractMonth("month"), output_field=ints
-        ),
-        l_status=status_case(),
-    )
-
-
-def _packed(amount: str) -> Any:
-    from django.db.models import BigIntegerField
-
-    return ExpressionWrapper(
-        F("l_ym") * Value(_SHIFT) + F(amount) + Value(_OFFSET), output_field=BigIntegerField()
-    )
-
-
 def ledger(
     actor: Any,
     first: dt.date,
@@ -230,21 +159,19 @@ def ledger(
     of its last bill in the range, and ``status`` keeps only the units whose last bill has it."""
     if group is not None and group not in GROUPS:
         raise ValueError(group)
-    qs = _per_bill(
-        bills_in(
-            actor,
-            first,
-            last,
-            place_filter=place_filter,
-            business_type=business_type,
-            category=category,
-        )
+    qs = bills_in(
+        actor,
+        first,
+        last,
+        place_filter=place_filter,
+        business_type=business_type,
+        category=category,
     )
-    rows = _grouped(qs, group, status)
+    rows = _grouped(qs, first, last, group, status)
     if group == "month":
         # With a status filter no unit may have that status at the end of the whole range
         # though some months have one: then the total is empty while months are not.
-        totals = _grouped(qs, None, status) if rows else []
+        totals = _grouped(qs, first, last, None, status) if rows else []
         total = totals[0].ledger if totals else Ledger()
     else:
         total = Ledger()
@@ -253,50 +180,105 @@ def ledger(
     return LedgerResult(rows, total)
 
 
-def _grouped(qs: QuerySet[Bill], group: str | None, status: int | None) -> list[Row]:
-    """One pass: per unit (per unit and month when grouped by month), then per group."""
-    keys = ["unit_id"]
-    if group is not None and group != "status":
-        qs = qs.annotate(g_key=F(GROUPS[group]))
-        keys.append("g_key")
-    per_unit = (
-        qs.order_by()
-        .values(*keys)
+def _month_number(column: str) -> str:
+    """A bill month as an increasing integer (days since 1970), in SQL: integer arithmetic
+    (PostgreSQL's ``EXTRACT`` returns numeric, which is slow over millions of rows)."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) AS INTEGER)"
+
+
+def _grouped(
+    qs: QuerySet[Bill], first: dt.date, last: dt.date, group: str | None, status: int | None
+) -> list[Row]:
+    """Set-based, in one statement: the range's bills (the ORM's filtered queryset) joined to
+    their approved adjustments summed per bill (a small hash join: adjustments are few), then per
+    unit (per unit and month when grouped by month: every bill its own row, no grouping), then
+    per group. Per unit, MIN / MAX over the month packed in front of the amount pick the first
+    bill's arrears in and the last bill's balance and status, with neither a sort nor a join
+    back."""
+    columns = ["psid", "unit_id", "month", "monthly_fee", "arrears", "paid_amount"]
+    by_unit_key = group is not None and group not in ("month", "status")
+    if by_unit_key:
+        qs = qs.annotate(g_key=F(GROUPS[str(group)]))
+        columns.append("g_key")
+    bills_sql, bills_params = qs.order_by().values(*columns).query.sql_with_params()
+    approved = (
+        Adjustment.objects.filter(status=AdjustmentStatus.APPROVED, month__gte=first)
+        .filter(month__lte=last)
+        .order_by()
+        .values("bill_id")
         .annotate(
-            u_bills=Sum(Value(1)),
-            u_billed=Sum("l_billed"),
-            u_collected=Sum("l_collected"),
-            u_adjusted=Sum("l_adjusted"),
-            u_overpaid=Sum("l_overpaid"),
-            u_paid_full=Sum("l_paid_full"),
-            u_first=Min(_packed("l_arrears_in")),
-            u_last=Max(_packed("l_balance")),
-            u_last_status=Max(_packed("l_status")),
+            a_amount=Sum("amount"),
+            a_fee=Sum(Coalesce(F("fee_before"), F("new_fee")) - F("new_fee")),
         )
     )
-    sql, params = per_unit.query.sql_with_params()
+    adj_sql, adj_params = approved.query.sql_with_params()
+    due = "(b.monthly_fee + b.arrears)"
+    billed = "(b.monthly_fee + COALESCE(a.a_fee, 0))"
+    adjusted = "COALESCE(a.a_amount, 0)"
+    balance = f"(CASE WHEN b.paid_amount < {due} THEN {due} - b.paid_amount ELSE 0 END)"
+    # What the bill brought in, as billed: what it asks now + adjusted − billed.
+    arrears_in = f"({due} + {adjusted} - {billed})"
+    figures = {
+        "billed": billed,
+        "collected": f"(CASE WHEN b.paid_amount < {due} THEN b.paid_amount ELSE {due} END)",
+        "adjusted": adjusted,
+        "overpaid": f"(CASE WHEN b.paid_amount > {due} THEN b.paid_amount - {due} ELSE 0 END)",
+        "paid_full": f"(CASE WHEN b.paid_amount > 0 AND b.paid_amount >= {due} THEN 1 ELSE 0 END)",
+    }
+    source = f"({bills_sql}) b LEFT JOIN ({adj_sql}) a ON a.bill_id = b.psid"
+    if group == "month":
+        # Each bill is its own row: its arrears in open it, its balance closes it.
+        per_unit = (
+            "SELECT b.month AS g_key, 1 AS u_bills, "  # noqa: S608 (fixed names, ORM SQL)
+            + ", ".join(f"{sql} AS u_{name}" for name, sql in figures.items())
+            + f", {arrears_in} AS u_first, {balance} AS u_last,"
+            f" {status_sql('b')} AS u_status FROM {source}"
+        )
+    else:
+        month = f"{_month_number('b.month')} * {_SHIFT}"
 
-    def low(column: str) -> str:
+        def packed(amount: str) -> str:
+            return f"({month} + {amount} + {_OFFSET})"
+
+        keys = "b.unit_id, b.g_key" if by_unit_key else "b.unit_id"
+        per_unit = (
+            f"SELECT {keys}, COUNT(*) AS u_bills, "  # noqa: S608 (fixed names, ORM SQL)
+            + ", ".join(f"SUM({sql}) AS u_{name}" for name, sql in figures.items())
+            + f", MIN({packed(arrears_in)}) AS u_first_p, MAX({packed(balance)}) AS u_last_p,"
+            f" MAX({packed(status_sql('b'))}) AS u_status_p FROM {source} GROUP BY {keys}"
+        )
+    if group == "month":
+        first_sql, last_sql, status_col = "u.u_first", "u.u_last", "u.u_status"
+    else:
         # The amount packed behind the month (MIN / MAX picked the first / last bill).
-        return f"((u.{column} %% {_SHIFT}) - {_OFFSET})"
+        def low(column: str) -> str:
+            return f"((u.{column} %% {_SHIFT}) - {_OFFSET})"
 
-    status_sql = low("u_last_status")
+        first_sql, last_sql, status_col = low("u_first_p"), low("u_last_p"), low("u_status_p")
     if group == "status":
-        key_sql = status_sql
+        key_sql = status_col
     elif group is not None:
         key_sql = "u.g_key"
     else:
         key_sql = "0"
-    where = f" WHERE {status_sql} = %s" if status is not None else ""
+    where = f" WHERE {status_col} = %s" if status is not None else ""
     # Only fixed column names and the ORM's own SQL are put together here; values are parameters.
     outer = (
-        f"SELECT {key_sql}, COUNT(*), SUM(u.u_bills), SUM({low('u_first')}), SUM(u.u_billed),"  # noqa: S608
+        f"SELECT {key_sql}, COUNT(*), SUM(u.u_bills), SUM({first_sql}), SUM(u.u_billed),"  # noqa: S608
         " SUM(u.u_collected), SUM(u.u_adjusted),"
-        f" SUM({low('u_last')}), SUM(u.u_overpaid), SUM(u.u_paid_full)"
-        f" FROM ({sql}) u{where}" + (f" GROUP BY {key_sql} ORDER BY 1" if group is not None else "")  # noqa: S608
+        f" SUM({last_sql}), SUM(u.u_overpaid), SUM(u.u_paid_full)"
+        f" FROM ({per_unit}) u{where}" + (f" GROUP BY {key_sql} ORDER BY 1" if group else "")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(outer, (*params, *([status] if status is not None else [])))
+    params = (*bills_params, *adj_params, *([status] if status is not None else []))
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One unit per row of a hash table of ~300,000 units: without room it spills to
+            # disk; JIT compiling costs more than it saves here. This transaction only.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+        cursor.execute(outer, params)
         rows = cursor.fetchall()
     out = []
     for key, *numbers in rows:

@@ -164,10 +164,21 @@ def _recount(expected, first, last, key, status=None):
                 g["adjusted"] += amount
                 g["collected"] += min(bill.paid_amount, bill.amount_due)
                 g["overpaid"] += max(0, bill.paid_amount - bill.amount_due)
+                g["paid_bills"] += 0 < bill.paid_amount >= bill.amount_due
     return {k: dict(v) for k, v in groups.items()}
 
 
-FIGURES = ("units", "bills", "opening", "billed", "collected", "adjusted", "closing", "overpaid")
+FIGURES = (
+    "units",
+    "bills",
+    "opening",
+    "billed",
+    "collected",
+    "adjusted",
+    "closing",
+    "overpaid",
+    "paid_bills",
+)
 
 
 def _figures(led):
