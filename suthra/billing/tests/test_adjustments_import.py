@@ -12,7 +12,7 @@ from suthra.billing import adjustments, importing
 from suthra.billing.models import AdjustmentKind, AdjustmentReason, Bill
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
 from suthra.core.models import AuditEvent
-from suthra.core.testing import make_bill, make_unit
+from suthra.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
