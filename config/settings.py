@@ -313,7 +313,11 @@ SITE_URL = env_str("SITE_URL", "")
 # --- SMS to consumers (suthra/sms; docs/DEPLOY.md, "SMS gateway") ----------------------------
 # The public address of the consumer pages: the SMS lookup link is PUBLIC_BASE_URL/bill/?psid=…
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or SITE_URL
-BILL_DUE_DAY = env_int("BILL_DUE_DAY", 20, minimum=1)
+# Only the starting value of the due day: head office's bill settings (/consumers/settings/)
+# hold the one due day of the printed bill, notices, the lookup, the API and SMS.
+BILL_DUE_DAY = env_int("BILL_DUE_DAY", 15, minimum=1)
+if BILL_DUE_DAY > 28:
+    raise ImproperEnv("BILL_DUE_DAY must be 28 or less (every month has the day)")
 # The generic HTTP gateway (SMS_BACKEND=suthra.sms.gateway.HttpSmsBackend).
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_METHOD = env_str("SMS_GATEWAY_METHOD", "POST").upper()

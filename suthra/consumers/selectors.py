@@ -38,8 +38,10 @@ def texts(settings_row: BillSettings | None = None, today: dt.date | None = None
     )
 
 
-def due_date(month: dt.date, day: int) -> dt.date:
-    return month.replace(day=max(1, min(28, day)))
+def due_date(month: dt.date, settings_row: BillSettings | None = None) -> dt.date:
+    """The one due date of a bill month (the bill settings HEAD edits); every caller — printed
+    bills, the lookup, the API, SMS — asks here."""
+    return (settings_row or BillSettings.load()).due_date(month)
 
 
 def lookup_url(psid: int, base: str = "") -> str:
@@ -139,7 +141,7 @@ def _sheets(rows: Sequence[tuple[Any, ...]], settings_row: BillSettings, base: s
                 arrears=arrears,
                 arrears_months=months,
                 arrears_more=more,
-                due_date=due_date(month, settings_row.due_day),
+                due_date=settings_row.due_date(month),
                 late_charge=settings_row.late_charge,
                 lookup_url=lookup_url(psid, base),
             )
@@ -232,7 +234,7 @@ def public_bill(bill: Bill) -> PublicBill:
         psid=bill.psid,
         month=bill.month,
         amount_due=bill.amount_due,
-        due_date=due_date(bill.month, s.due_day),
+        due_date=s.due_date(bill.month),
         after_due=bill.amount_due + s.late_charge if s.late_charge else None,
         status=bill.status,
         status_label=bill.get_status_display(),

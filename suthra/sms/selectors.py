@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, status_q
+from suthra.consumers.selectors import due_date
 from suthra.core.phone import try_normalise_mobile
 from suthra.locations.models import City, UnionCouncil
 from suthra.sms import texts
@@ -122,13 +123,15 @@ def plan(campaign: Campaign, body: str) -> Plan:
         )
     )
     payment = campaign.kind == Kind.PAYMENT_RECEIVED
+    # The due day HEAD sets for the printed bill (one source for bills, lookup and SMS).
+    due_on = due_date(campaign.month)
     for psid, unit_id, bname, cname, bmobile, mobile, paid, due in _iter(rows):
         raw = bmobile or mobile or ""
         normal = try_normalise_mobile(raw)
         values = texts.bill_values(
             name=bname or cname,
             psid=psid,
-            month=campaign.month,
+            due=due_on,
             balance=max(0, due - paid),
             paid=paid,
             payment=payment,

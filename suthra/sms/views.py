@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
+from suthra.consumers.selectors import due_date
 from suthra.core.htmx import render_page
 from suthra.core.paging import paginate
 from suthra.core.validators import choice_param
@@ -130,7 +131,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "template": template,
             "placeholders": texts.PLACEHOLDERS,
-            "sample": texts.sample_values(),
+            "sample": texts.sample_values(due=due_date(texts.SAMPLE_MONTH)),
         },
         status=status,
     )
