@@ -103,7 +103,24 @@ class Notice(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Handed over by an agent on a visit (visits.services.visit_record → notice_serve).
     served_at = models.DateTimeField(_("served"), null=True, blank=True)
+    served_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("served by"),
+    )
+    served_visit = models.ForeignKey(
+        "visits.ComplianceVisit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notices_served",
+        verbose_name=_("served at visit"),
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -182,7 +182,30 @@ def current_bill(unit: Any) -> Bill | None:
 def unit_notices(*, actor: Any, unit: Any, limit: int = 20) -> list[Notice]:
     """The notices issued for one unit, newest first (the unit page; ``units.history``)."""
     qs = scope.scoped(actor, Notice.objects.filter(unit=unit), "unit__uc")
-    return list(qs.select_related("issued_by").order_by("-issued_on", "-id")[:limit])
+    return list(qs.select_related("issued_by", "served_by").order_by("-issued_on", "-id")[:limit])
+
+
+def notice_to_serve(unit_id: int) -> Notice | None:
+    """The unit's newest notice when it is still to be handed over (else None): what the visit
+    form offers as "Notice handed over". The caller has checked the unit is in scope."""
+    newest = Notice.objects.filter(unit_id=unit_id).order_by("-issued_on", "-id").first()
+    return newest if newest is not None and newest.served_at is None else None
+
+
+def notice_states(unit_ids: Sequence[int]) -> dict[int, Notice]:
+    """The newest notice of each of ``unit_ids`` (units with none are left out): the agent's
+    worklist shows "notice to serve" or "notice served". One query; the caller scopes the ids."""
+    out: dict[int, Notice] = {}
+    if not unit_ids:
+        return out
+    rows = (
+        Notice.objects.filter(unit_id__in=list(unit_ids))
+        .order_by("unit_id", "-issued_on", "-id")
+        .only("id", "unit_id", "issued_on", "served_at", "deadline")
+    )
+    for notice in rows:
+        out.setdefault(notice.unit_id, notice)
+    return out
 
 
 def notice_sheets(notices: QuerySet[Notice], *, base: str = "") -> Iterator[Sheet]:
