@@ -316,6 +316,8 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or SITE_URL
 # Only the starting value of the due day: head office's bill settings (/consumers/settings/)
 # hold the one due day of the printed bill, notices, the lookup, the API and SMS.
 BILL_DUE_DAY = env_int("BILL_DUE_DAY", 15, minimum=1)
+# A run of defaulter notices larger than this is printed by the background export.
+NOTICE_PDF_BACKGROUND_ABOVE = env_int("NOTICE_PDF_BACKGROUND_ABOVE", 200, minimum=0)
 if BILL_DUE_DAY > 28:
     raise ImproperEnv("BILL_DUE_DAY must be 28 or less (every month has the day)")
 # The generic HTTP gateway (SMS_BACKEND=suthra.sms.gateway.HttpSmsBackend).

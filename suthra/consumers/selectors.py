@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -206,6 +207,11 @@ def notice_states(unit_ids: Sequence[int]) -> dict[int, Notice]:
     for notice in rows:
         out.setdefault(notice.unit_id, notice)
     return out
+
+
+def notices_in_background(count: int) -> bool:
+    """A run's PDF is built by the background export above ``NOTICE_PDF_BACKGROUND_ABOVE``."""
+    return count > int(getattr(settings, "NOTICE_PDF_BACKGROUND_ABOVE", 200))
 
 
 def notice_sheets(notices: QuerySet[Notice], *, base: str = "") -> Iterator[Sheet]:
