@@ -361,6 +361,8 @@ SMS_INBOUND_SECRET = env_str("SMS_INBOUND_SECRET", "")
 SMS_INBOUND_FROM_PARAM = env_str("SMS_INBOUND_FROM_PARAM", "from")
 SMS_INBOUND_TEXT_PARAM = env_str("SMS_INBOUND_TEXT_PARAM", "text")
 SMS_STOP_KEYWORDS = env_list("SMS_STOP_KEYWORDS", ["STOP", "بند"])
+# A first word that takes the sender off the opt-out list again.
+SMS_START_KEYWORDS = env_list("SMS_START_KEYWORDS", ["START", "شروع"])
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
