@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, bill_status
@@ -102,7 +102,10 @@ def _histories(unit_ids: Sequence[int], newest: dt.date) -> dict[int, list[tuple
 
 def _sheets(rows: Sequence[tuple[Any, ...]], settings_row: BillSettings, base: str) -> list[Sheet]:
     histories = _histories([r[4] for r in rows], max(r[1] for r in rows)) if rows else {}
-    sizes = dict(SizeCategory.choices)
+    # The English side of the bill says the size in English whatever the reader's language
+    # (the Urdu side has its own words, printing.SIZE_UR).
+    with translation.override("en"):
+        sizes = {value: str(label) for value, label in SizeCategory.choices}
     out = []
     for r in rows:
         (

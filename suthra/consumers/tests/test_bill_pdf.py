@@ -104,3 +104,17 @@ def test_three_bills_a_page_each_scans():
     first = {t for _f, t in _codes(data, 0)}
     assert {str(10_000_000_000_000_000 + i) for i in range(3)} <= first
     assert {f"https://x.pk/bill/?psid={10_000_000_000_000_000 + i}" for i in range(3)} <= first
+
+
+@pytest.mark.django_db
+def test_the_english_side_stays_english_for_an_urdu_reader(world, login):
+    world.agent_a.language = "ur"
+    world.agent_a.save()
+    BillSettings.objects.create(pk=1, helpline="0800-78847")
+    unit = make_unit(world.uc_a)
+    make_bill(unit, NOV, fee=300)
+    response = login(world.agent_a).get(reverse("consumers:unit_bill_pdf", args=[unit.pk]))
+    text = _text(b"".join(response.streaming_content))
+    # The size's English word on the English side, its Urdu word beside it (not twice Urdu).
+    assert "Small چھوٹا" in text and "چھوٹا چھوٹا" not in text
+    assert "0800-78847 :Helpline" in text
