@@ -51,7 +51,7 @@ class CampaignForm(forms.Form):
         label=gettext_lazy("Bill month"), widget=forms.TextInput(attrs={"type": "month"})
     )
     min_arrears = forms.IntegerField(
-        label=gettext_lazy("Minimum arrears (Rs), for arrears reminders and notices"),
+        label=gettext_lazy("Minimum arrears (Rs), for arrears reminders"),
         min_value=1,
         max_value=10_000_000,
         initial=1,
