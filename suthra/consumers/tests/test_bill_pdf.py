@@ -118,3 +118,15 @@ def test_the_english_side_stays_english_for_an_urdu_reader(world, login):
     # The size's English word on the English side, its Urdu word beside it (not twice Urdu).
     assert "Small چھوٹا" in text and "چھوٹا چھوٹا" not in text
     assert "0800-78847 :Helpline" in text
+
+
+@pytest.mark.django_db
+def test_the_bill_list_and_the_ledger_link_each_bills_pdf(world, login):
+    unit = make_unit(world.uc_a)
+    bill = make_bill(unit, NOV, fee=300)
+    client = login(world.agent_a)
+    url = reverse("consumers:bill_pdf", args=[bill.psid])
+    assert url in client.get(reverse("billing:bills")).content.decode()
+    assert url in client.get(reverse("billing:ledger", args=[unit.pk])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
