@@ -316,7 +316,13 @@ SITE_URL = env_str("SITE_URL", "")
 # --- SMS to consumers (suthra/sms; docs/DEPLOY.md, "SMS gateway") ----------------------------
 # The public address of the consumer pages: the SMS lookup link is PUBLIC_BASE_URL/bill/?psid=…
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "") or SITE_URL
-BILL_DUE_DAY = env_int("BILL_DUE_DAY", 20, minimum=1)
+# Only the starting value of the due day: head office's bill settings (/consumers/settings/)
+# hold the one due day of the printed bill, notices, the lookup, the API and SMS.
+BILL_DUE_DAY = env_int("BILL_DUE_DAY", 15, minimum=1)
+# A run of defaulter notices larger than this is printed by the background export.
+NOTICE_PDF_BACKGROUND_ABOVE = env_int("NOTICE_PDF_BACKGROUND_ABOVE", 200, minimum=0)
+if BILL_DUE_DAY > 28:
+    raise ImproperEnv("BILL_DUE_DAY must be 28 or less (every month has the day)")
 # The generic HTTP gateway (SMS_BACKEND=suthra.sms.gateway.HttpSmsBackend).
 SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
 SMS_GATEWAY_METHOD = env_str("SMS_GATEWAY_METHOD", "POST").upper()
@@ -358,6 +364,8 @@ SMS_INBOUND_SECRET = env_str("SMS_INBOUND_SECRET", "")
 SMS_INBOUND_FROM_PARAM = env_str("SMS_INBOUND_FROM_PARAM", "from")
 SMS_INBOUND_TEXT_PARAM = env_str("SMS_INBOUND_TEXT_PARAM", "text")
 SMS_STOP_KEYWORDS = env_list("SMS_STOP_KEYWORDS", ["STOP", "بند"])
+# A first word that takes the sender off the opt-out list again.
+SMS_START_KEYWORDS = env_list("SMS_START_KEYWORDS", ["START", "شروع"])
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -21,6 +21,7 @@ from suthra.billing.models import (
     status_q,
 )
 from suthra.imports.models import BILL_WRITERS, ImportBatch, PsidBlock, block_holds
+from suthra.units import history
 from suthra.units.models import SurveyUnit
 
 
@@ -241,6 +242,20 @@ def unit_ledger(*, actor: Any, unit_id: int) -> tuple[SurveyUnit, list[dict[str,
     if rows and not rows[-1]["archived"]:
         rows[-1]["latest"] = True
     return unit, rows
+
+
+def ledger_notices(*, actor: Any, unit: SurveyUnit, rows: list[dict[str, Any]]) -> None:
+    """Set ``notices`` on each ledger row: the defaulter notices naming that bill's PSID, issued
+    and (when an agent recorded the hand-over on a visit) served. A notice whose bill is no
+    longer a row goes with the newest row. Read by the consumers app (``units.history``)."""
+    notices = history.read("notices", actor=actor, unit=unit, limit=100)
+    by_psid: dict[int | None, list[Any]] = {}
+    psids = {r["psid"] for r in rows}
+    for n in sorted(notices, key=lambda n: (n.issued_on, n.pk)):
+        psid = n.psid if n.psid in psids else (rows[-1]["psid"] if rows else None)
+        by_psid.setdefault(psid, []).append(n)
+    for r in rows:
+        r["notices"] = by_psid.get(r["psid"], [])
 
 
 def _unit_adjustments(unit_id: int) -> dict[int, list[Adjustment]]:

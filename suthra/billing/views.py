@@ -214,6 +214,7 @@ def exception_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger(request: HttpRequest, pk: int) -> HttpResponse:
     """A unit's bills and payments with the running balance."""
     unit, rows = selectors.unit_ledger(actor=request.user, unit_id=pk)
+    selectors.ledger_notices(actor=request.user, unit=unit, rows=rows)
     return render_page(
         request,
         "billing/ledger.html",

@@ -1,5 +1,6 @@
 """Bulk printing for the background export (``reports.services.export_run`` calls these):
-one PDF of bills (three a page, cut lines), or a zip of one PDF per union council."""
+one PDF of bills or of defaulter notices (three a page, cut lines), or a zip of one PDF per
+union council."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import QuerySet
 
 from suthra.billing.models import Bill
 from suthra.consumers import printing, selectors
-from suthra.consumers.models import BillSettings
+from suthra.consumers.models import BillSettings, Notice
 from suthra.locations.models import UnionCouncil
 
 
@@ -39,16 +40,51 @@ def write_bills_pdf(
     return doc.count
 
 
-def write_bills_zip(
+def write_notices_pdf(
     out: IO[bytes],
-    bills: QuerySet[Bill],
+    notices: QuerySet[Notice],
+    *,
+    base: str = "",
+    progress: Callable[[int], None] | None = None,
+    layout: str = "a4-3",
+) -> int:
+    """Write the PDF of ``notices`` (scoped and filtered by the caller); returns the count."""
+    s = BillSettings.load()
+    doc = printing.BillPDF(layout=layout, texts=selectors.texts(s), title="Notices")
+    for sheet in selectors.notice_sheets(notices, base=base):
+        doc.add(sheet)
+        if progress is not None and doc.count % 100 == 0:
+            progress(doc.count)
+    if doc.count == 0:
+        doc.pdf.add_page()
+        doc.en(10, 20, 190, "No notices match these filters.", 10)
+    doc.output(out)
+    return doc.count
+
+
+def write_notices_zip(
+    out: IO[bytes],
+    notices: QuerySet[Notice],
     *,
     base: str = "",
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """A zip of one PDF per union council (``<city>/<uc>.pdf``), one UC in memory at a time."""
+    """A zip of one notices PDF per union council (``<city>/<uc>-<id>.pdf``)."""
+    return write_bills_zip(out, notices, base=base, progress=progress, writer=write_notices_pdf)
+
+
+def write_bills_zip(
+    out: IO[bytes],
+    bills: QuerySet[Any],
+    *,
+    base: str = "",
+    progress: Callable[[int], None] | None = None,
+    writer: Callable[..., int] = write_bills_pdf,
+) -> int:
+    """A zip of one PDF per union council (``<city>/<uc>.pdf``), one UC in memory at a time;
+    ``writer`` writes one UC's PDF (bills, or notices: both reach the UC as ``unit__uc``)."""
     done = 0
-    uc_ids = sorted(set(bills.values_list("unit__uc_id", flat=True).distinct()))
+    uc_ids = sorted(set(bills.order_by().values_list("unit__uc_id", flat=True).distinct()))
     names: dict[int, Any] = {
         uc.id: uc for uc in UnionCouncil.objects.select_related("city").filter(id__in=uc_ids)
     }
@@ -61,9 +97,7 @@ def write_bills_zip(
                     progress(_base + n)
 
             with tempfile.TemporaryFile() as tmp:
-                done += write_bills_pdf(
-                    tmp, bills.filter(unit__uc_id=uc_id), base=base, progress=step
-                )
+                done += writer(tmp, bills.filter(unit__uc_id=uc_id), base=base, progress=step)
                 tmp.seek(0)
                 name = f"{_safe(uc.city.name)}/{_safe(uc.name)}-{uc.id}.pdf"
                 with z.open(name, "w") as entry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,13 +22,21 @@ DEFAULT_HOW_TO_PAY_UR = (
 )
 
 
+def default_due_day() -> int:
+    """The due day a fresh installation starts with (``BILL_DUE_DAY``); once HEAD saves the bill
+    settings, the row is the only source of the due day."""
+    return max(1, min(28, int(getattr(settings, "BILL_DUE_DAY", 15))))
+
+
 class BillSettings(models.Model):
-    """What every printed bill says besides the bill itself (one row; HEAD edits it)."""
+    """What every printed bill says besides the bill itself (one row; HEAD edits it). The due
+    day here is the one due date of a bill everywhere: the printed bill, the public
+    lookup and its API, and the SMS ``{due_date}`` (a notice prints its own deadline)."""
 
     helpline = models.CharField(_("helpline"), max_length=40, default="0800-00000")
     due_day = models.PositiveSmallIntegerField(
         _("due day of the month"),
-        default=15,
+        default=default_due_day,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
     )
     # Rupees added after the due date; 0 means no late charge (the default).
@@ -52,6 +62,10 @@ class BillSettings(models.Model):
     def load(cls) -> BillSettings:
         obj = cls.objects.filter(pk=1).first()
         return obj if obj is not None else cls(pk=1)
+
+    def due_date(self, month: dt.date) -> dt.date:
+        """The due date of the bill of ``month`` (a date on the 1st)."""
+        return month.replace(day=max(1, min(28, self.due_day)))
 
 
 class NoticeBatch(models.Model):
@@ -89,7 +103,24 @@ class Notice(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Handed over by an agent on a visit (visits.services.visit_record → notice_serve).
     served_at = models.DateTimeField(_("served"), null=True, blank=True)
+    served_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("served by"),
+    )
+    served_visit = models.ForeignKey(
+        "visits.ComplianceVisit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notices_served",
+        verbose_name=_("served at visit"),
+    )
 
     class Meta:
         ordering = ["-id"]

@@ -366,6 +366,7 @@ class BillPDF:
         pdf.set_text_color(0, 0, 0)
         y += 4.5
         self.en(x0, y, 100, f"{L['helpline'][0]}: {t.helpline}", 7)
+        # The number once, on the English side (the Urdu font has no Latin hyphen).
         self.ur(110, y - 0.5, 92, L["helpline"][1], 8)
         pdf.set_draw_color(11, 110, 79)
         pdf.set_line_width(0.3)

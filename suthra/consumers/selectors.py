@@ -8,9 +8,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, bill_status
@@ -38,8 +39,10 @@ def texts(settings_row: BillSettings | None = None, today: dt.date | None = None
     )
 
 
-def due_date(month: dt.date, day: int) -> dt.date:
-    return month.replace(day=max(1, min(28, day)))
+def due_date(month: dt.date, settings_row: BillSettings | None = None) -> dt.date:
+    """The one due date of a bill month (the bill settings HEAD edits); every caller — printed
+    bills, the lookup, the API, SMS — asks here."""
+    return (settings_row or BillSettings.load()).due_date(month)
 
 
 def lookup_url(psid: int, base: str = "") -> str:
@@ -99,7 +102,10 @@ def _histories(unit_ids: Sequence[int], newest: dt.date) -> dict[int, list[tuple
 
 def _sheets(rows: Sequence[tuple[Any, ...]], settings_row: BillSettings, base: str) -> list[Sheet]:
     histories = _histories([r[4] for r in rows], max(r[1] for r in rows)) if rows else {}
-    sizes = dict(SizeCategory.choices)
+    # The English side of the bill says the size in English whatever the reader's language
+    # (the Urdu side has its own words, printing.SIZE_UR).
+    with translation.override("en"):
+        sizes = {value: str(label) for value, label in SizeCategory.choices}
     out = []
     for r in rows:
         (
@@ -139,7 +145,7 @@ def _sheets(rows: Sequence[tuple[Any, ...]], settings_row: BillSettings, base: s
                 arrears=arrears,
                 arrears_months=months,
                 arrears_more=more,
-                due_date=due_date(month, settings_row.due_day),
+                due_date=settings_row.due_date(month),
                 late_charge=settings_row.late_charge,
                 lookup_url=lookup_url(psid, base),
             )
@@ -180,7 +186,35 @@ def current_bill(unit: Any) -> Bill | None:
 def unit_notices(*, actor: Any, unit: Any, limit: int = 20) -> list[Notice]:
     """The notices issued for one unit, newest first (the unit page; ``units.history``)."""
     qs = scope.scoped(actor, Notice.objects.filter(unit=unit), "unit__uc")
-    return list(qs.select_related("issued_by").order_by("-issued_on", "-id")[:limit])
+    return list(qs.select_related("issued_by", "served_by").order_by("-issued_on", "-id")[:limit])
+
+
+def notice_to_serve(unit_id: int) -> Notice | None:
+    """The unit's newest notice when it is still to be handed over (else None): what the visit
+    form offers as "Notice handed over". The caller has checked the unit is in scope."""
+    newest = Notice.objects.filter(unit_id=unit_id).order_by("-issued_on", "-id").first()
+    return newest if newest is not None and newest.served_at is None else None
+
+
+def notice_states(unit_ids: Sequence[int]) -> dict[int, Notice]:
+    """The newest notice of each of ``unit_ids`` (units with none are left out): the agent's
+    worklist shows "notice to serve" or "notice served". One query; the caller scopes the ids."""
+    out: dict[int, Notice] = {}
+    if not unit_ids:
+        return out
+    rows = (
+        Notice.objects.filter(unit_id__in=list(unit_ids))
+        .order_by("unit_id", "-issued_on", "-id")
+        .only("id", "unit_id", "issued_on", "served_at", "deadline")
+    )
+    for notice in rows:
+        out.setdefault(notice.unit_id, notice)
+    return out
+
+
+def notices_in_background(count: int) -> bool:
+    """A run's PDF is built by the background export above ``NOTICE_PDF_BACKGROUND_ABOVE``."""
+    return count > int(getattr(settings, "NOTICE_PDF_BACKGROUND_ABOVE", 200))
 
 
 def notice_sheets(notices: QuerySet[Notice], *, base: str = "") -> Iterator[Sheet]:
@@ -232,7 +266,7 @@ def public_bill(bill: Bill) -> PublicBill:
         psid=bill.psid,
         month=bill.month,
         amount_due=bill.amount_due,
-        due_date=due_date(bill.month, s.due_day),
+        due_date=s.due_date(bill.month),
         after_due=bill.amount_due + s.late_charge if s.late_charge else None,
         status=bill.status,
         status_label=bill.get_status_display(),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from suthra.consumers.models import BillSettings, LookupCount
+from suthra.consumers.models import BillSettings, LookupCount, Notice
 from suthra.core.audit import audit_record
 
 
@@ -76,7 +78,7 @@ def notices_issue(
     by the caller) whose unpaid months reach ``min_months`` and whose balance reaches
     ``min_amount`` (each when given). One batch, one notice per unit; audited."""
     from suthra.consumers import selectors
-    from suthra.consumers.models import Notice, NoticeBatch
+    from suthra.consumers.models import NoticeBatch
 
     today = timezone.localdate()
     with transaction.atomic():
@@ -123,3 +125,68 @@ def notices_issue(
             ip=ip,
         )
     return batch
+
+
+def notice_serve(
+    *, actor: Any, unit: Any, visit: Any, served_at: dt.datetime, notice_id: int | None = None
+) -> Any:
+    """Record that the agent of ``visit`` handed the unit its notice (called by
+    ``visits.services.visit_record`` inside its transaction, the unit already checked to be in
+    the actor's scope). ``notice_id`` (the notice the form offered) must be this unit's; without
+    it, the unit's newest unserved notice. Returns the notice served, or None when none was
+    waiting (already served, e.g. a visit queued offline arriving late). Audited."""
+    qs = Notice.objects.select_for_update().filter(unit_id=unit.pk)
+    day = timezone.localdate(served_at)
+    if notice_id is not None:
+        notice = qs.filter(pk=notice_id).first()
+        if notice is None:
+            raise ValidationError(_("This notice is not one of this unit's notices."))
+        if notice.issued_on > day:
+            raise ValidationError(_("This notice was issued after the visit."))
+        if notice.served_at is not None:
+            return None
+    else:
+        notice = (
+            qs.filter(served_at__isnull=True, issued_on__lte=day)
+            .order_by("-issued_on", "-id")
+            .first()
+        )
+        if notice is None:
+            return None
+    notice.served_at = served_at
+    notice.served_by = actor
+    notice.served_visit = visit
+    notice.save(update_fields=["served_at", "served_by", "served_visit"])
+    audit_record(
+        actor=actor,
+        action="notice.serve",
+        object_type="notice",
+        object_id=notice.pk,
+        changes={
+            "unit": unit.survey_id,
+            "visit": visit.pk,
+            "psid": notice.psid,
+            "served_at": served_at.isoformat(),
+        },
+    )
+    return notice
+
+
+def notices_unserve(*, actor: Any, visit: Any, reason: str = "") -> int:
+    """A rejected visit proves nothing: the notices it recorded as served are to be served
+    again (called by ``visits.services.visit_decide`` in its transaction). Audited."""
+    count = 0
+    for notice in Notice.objects.select_for_update().filter(served_visit_id=visit.pk):
+        notice.served_at = None
+        notice.served_by = None
+        notice.served_visit = None
+        notice.save(update_fields=["served_at", "served_by", "served_visit"])
+        audit_record(
+            actor=actor,
+            action="notice.unserve",
+            object_type="notice",
+            object_id=notice.pk,
+            changes={"visit": visit.pk, "reason": reason},
+        )
+        count += 1
+    return count

@@ -223,16 +223,23 @@ def _own_batch(request: HttpRequest, pk: int) -> NoticeBatch:
 @role_required(Role.MANAGER)
 @require_GET
 def notice_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run of notices: a small run downloads at once, a large one (more than
+    ``NOTICE_PDF_BACKGROUND_ABOVE``) is built by the background export (reports)."""
     batch = _own_batch(request, pk)
-    return render_page(request, "consumers/notice_batch.html", {"batch": batch})
+    ctx = {"batch": batch, "background": selectors.notices_in_background(batch.notices)}
+    return render_page(request, "consumers/notice_batch.html", ctx)
 
 
 @role_required(Role.MANAGER)
 @require_GET
 def notice_batch_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The batch's notices, three a page (only those in the actor's scope)."""
+    """The batch's notices, three a page (only those in the actor's scope). A large run is
+    not built in the request: back to its page, which starts the background export."""
     batch = _own_batch(request, pk)
     items = scope.scoped(request.user, batch.items.all(), "unit__uc")
+    if selectors.notices_in_background(batch.notices):
+        messages.info(request, _("This run is large: its PDF is prepared in the background."))
+        return redirect("consumers:notice_batch", pk=batch.pk)
     sheets = selectors.notice_sheets(items, base=_base(request))
     data = printing.render(sheets, layout="a4-3", texts=selectors.texts())
     return _pdf(data, f"notices-{batch.pk}.pdf")  # type: ignore[return-value]

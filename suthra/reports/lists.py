@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, PaymentChannel, status_case, status_q
 from suthra.core.exports import Column, choices_fmt
-from suthra.core.validators import choice_param, date_param, month_param
+from suthra.core.validators import choice_param, date_param, int_param, month_param
 from suthra.reports.filters import Place, place_param
 from suthra.units.models import SizeCategory, SurveyUnit
 
@@ -226,6 +226,37 @@ def _adjustment_columns() -> list[Column]:
     ]
 
 
+def _notices(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
+    from suthra.consumers.models import Notice
+
+    qs = scope.scoped(actor, Notice.objects.all(), "unit__uc").filter(
+        **place.filter_kwargs("unit__uc")
+    )
+    if params.get("batch"):
+        qs = qs.filter(batch_id=params["batch"])
+    if params.get("status") == "served":
+        qs = qs.filter(served_at__isnull=False)
+    elif params.get("status") == "unserved":
+        qs = qs.filter(served_at__isnull=True)
+    return _between(qs, "issued_on", params)
+
+
+def _notice_columns() -> list[Column]:
+    return [
+        Column(_("Notice"), "id"),
+        Column(_("Run"), "batch_id"),
+        Column("PSID", "psid", _text),
+        Column(_("Survey id"), "unit__survey_id"),
+        Column(_("UC"), "unit__uc__name"),
+        Column(_("Issued on"), "issued_on"),
+        Column(_("Amount owed"), "amount"),
+        Column(_("Months unpaid"), "months", lambda v: len(v or [])),
+        Column(_("Pay by"), "deadline"),
+        Column(_("Served"), "served_at"),
+        Column(_("Served by"), "served_by__username"),
+    ]
+
+
 def _audit(actor: Any, place: Place, params: dict[str, Any]) -> QuerySet[Any]:
     from suthra.core.models import AuditEvent
 
@@ -292,6 +323,16 @@ KINDS: dict[str, ListKind] = {
             _adjustment_columns,
             _adjustments,
         ),
+        # Defaulter notices (suthra.consumers); ?batch= one run. Printed in the background
+        # when a run is large (consumers: NOTICE_PDF_BACKGROUND_ABOVE).
+        ListKind(
+            "notices",
+            gettext_lazy("Defaulter notices"),
+            "MANAGER",
+            ("served", "unserved"),
+            _notice_columns,
+            _notices,
+        ),
         ListKind("audit", gettext_lazy("Audit log"), "HEAD", (), _audit_columns, _audit),
     )
 }
@@ -299,7 +340,7 @@ FORMATS = ("csv", "xlsx", "pdf", "zip")
 # Printed bills (suthra/consumers/bulk.py): only the bills list, for MANAGER and up; a zip holds
 # one PDF per union council (a city, or everything visible).
 PRINT_FORMATS = ("pdf", "zip")
-PRINT_KINDS = ("bills",)
+PRINT_KINDS = ("bills", "notices")
 PRINT_MINIMUM = "MANAGER"
 
 
@@ -314,8 +355,24 @@ def parse(actor: Any, data: QueryDict) -> tuple[ListKind, str, Place, dict[str, 
         "status": choice_param(data.get("status"), name="status", allowed=kind.statuses),
         "from": date_param(data.get("from"), name="from"),
         "to": date_param(data.get("to"), name="to"),
+        "batch": _batch_param(actor, kind, data.get("batch")),
     }
     return kind, fmt, place, {k: v for k, v in params.items() if v}
+
+
+def _batch_param(actor: Any, kind: ListKind, raw: str | None) -> int | None:
+    """A run of notices (``?batch=``): only for the notices list, and only a run with notices
+    in the actor's area (else 404, as for a UC out of scope)."""
+    from django.http import Http404
+
+    from suthra.consumers.models import Notice
+
+    batch = int_param(raw, name="batch", minimum=1)
+    if batch is None or kind.slug != "notices":
+        return None
+    if not scope.scoped(actor, Notice.objects.filter(batch_id=batch), "unit__uc").exists():
+        raise Http404("Not found")
+    return batch
 
 
 def params_query(place: Place, params: dict[str, Any]) -> dict[str, str]:

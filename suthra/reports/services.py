@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -100,7 +101,7 @@ def export_run(job_id: int) -> None:
                 if not actor.at_least(lists.PRINT_MINIMUM):
                     raise PermissionError("not allowed any more")
                 with translation.override(actor.language or settings.LANGUAGE_CODE):
-                    write = bulk.write_bills_zip if fmt == "zip" else bulk.write_bills_pdf
+                    write = WRITERS[(kind.slug, fmt)]
                     write(tmp, queryset, base=job.params.get("base", ""), progress=progress)
             elif fmt == "xlsx":
                 exports.write_xlsx(tmp, header, rows, title=title)
@@ -126,6 +127,15 @@ def export_run(job_id: int) -> None:
         _notify_ready(job, actor)
 
 
+# What writes a printed export: (list kind, format) → writer (suthra/consumers/bulk.py).
+WRITERS: dict[tuple[str, str], Callable[..., int]] = {
+    ("bills", "pdf"): bulk.write_bills_pdf,
+    ("bills", "zip"): bulk.write_bills_zip,
+    ("notices", "pdf"): bulk.write_notices_pdf,
+    ("notices", "zip"): bulk.write_notices_zip,
+}
+
+
 def _notify_ready(job: ExportJob, actor: Staff) -> None:
     """Printing a UC takes a while: tell the requester when the file is ready."""
     from django.urls import reverse
@@ -133,10 +143,15 @@ def _notify_ready(job: ExportJob, actor: Staff) -> None:
 
     from suthra.notifications.services import notify
 
+    title = (
+        gettext_lazy("Your defaulter notices are ready to download.")
+        if job.kind == "notices"
+        else gettext_lazy("Your printed bills are ready to download.")
+    )
     notify(
         recipients=[actor],
         kind="export.finished",
-        title=gettext_lazy("Your printed bills are ready to download."),
+        title=title,
         url=reverse("reports:export_status", kwargs={"token": job.token}),
     )
 

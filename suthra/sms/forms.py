@@ -51,7 +51,7 @@ class CampaignForm(forms.Form):
         label=gettext_lazy("Bill month"), widget=forms.TextInput(attrs={"type": "month"})
     )
     min_arrears = forms.IntegerField(
-        label=gettext_lazy("Minimum arrears (Rs), for arrears reminders and notices"),
+        label=gettext_lazy("Minimum arrears (Rs), for arrears reminders"),
         min_value=1,
         max_value=10_000_000,
         initial=1,
@@ -90,3 +90,13 @@ class OptOutForm(forms.Form):
             return normalise_mobile(self.cleaned_data["mobile"])
         except InvalidMobile as exc:
             raise ValidationError(str(exc)) from None
+
+
+class OptOutRemoveForm(OptOutForm):
+    """Take a number off the opt-out list: the number and why (the consumer asked again)."""
+
+    note = None  # type: ignore[assignment]
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
+
+    # Beside the add form on one page: fields ``remove-mobile``, ``remove-reason``.
+    prefix = "remove"

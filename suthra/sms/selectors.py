@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, status_q
+from suthra.consumers.models import Notice
+from suthra.consumers.selectors import due_date
 from suthra.core.phone import try_normalise_mobile
 from suthra.locations.models import City, UnionCouncil
 from suthra.sms import texts
@@ -52,13 +54,25 @@ def audience(campaign: Campaign) -> QuerySet[Bill]:
     kind = campaign.kind
     if kind == Kind.DUE_REMINDER:
         qs = qs.filter(status_q(BillStatus.UNPAID, BillStatus.PARTIAL))
-    elif kind in (Kind.ARREARS_REMINDER, Kind.NOTICE_SERVED):
+    elif kind == Kind.ARREARS_REMINDER:
         qs = qs.filter(status_q(BillStatus.UNPAID, BillStatus.PARTIAL)).filter(
             arrears__gte=max(1, campaign.min_arrears)
+        )
+    elif kind == Kind.NOTICE_SERVED:
+        # Units whose defaulter notice (issued in or after the bill month) an agent recorded
+        # as handed over, still owing; {due_date} is then the notice's deadline (see plan).
+        qs = qs.filter(status_q(BillStatus.UNPAID, BillStatus.PARTIAL)).filter(
+            Exists(_served_notices(campaign))
         )
     elif kind == Kind.PAYMENT_RECEIVED:
         qs = qs.filter(paid_amount__gt=0)
     return qs.order_by("unit__uc_id", "unit_id")
+
+
+def _served_notices(campaign: Campaign) -> QuerySet[Notice]:
+    return Notice.objects.filter(
+        unit_id=OuterRef("unit_id"), served_at__isnull=False, issued_on__gte=campaign.month
+    ).order_by("-issued_on", "-id")
 
 
 @dataclass
@@ -107,28 +121,31 @@ def plan(campaign: Campaign, body: str) -> Plan:
     blocked = opted_out()
     seen: set[str] = set()
     result = Plan()
-    rows = (
-        audience(campaign)
-        .annotate(due=F("monthly_fee") + F("arrears"))
-        .values_list(
-            "psid",
-            "unit_id",
-            "unit__billing_name",
-            "unit__consumer_name",
-            "unit__billing_mobile",
-            "unit__mobile",
-            "paid_amount",
-            "due",
-        )
+    qs = audience(campaign)
+    notice = campaign.kind == Kind.NOTICE_SERVED
+    if notice:
+        qs = qs.annotate(deadline=Subquery(_served_notices(campaign).values("deadline")[:1]))
+    rows = qs.annotate(due=F("monthly_fee") + F("arrears")).values_list(
+        "psid",
+        "unit_id",
+        "unit__billing_name",
+        "unit__consumer_name",
+        "unit__billing_mobile",
+        "unit__mobile",
+        "paid_amount",
+        "due",
+        *(["deadline"] if notice else []),
     )
     payment = campaign.kind == Kind.PAYMENT_RECEIVED
-    for psid, unit_id, bname, cname, bmobile, mobile, paid, due in _iter(rows):
+    # The due day HEAD sets for the printed bill (one source for bills, lookup and SMS).
+    due_on = due_date(campaign.month)
+    for psid, unit_id, bname, cname, bmobile, mobile, paid, due, *deadline in _iter(rows):
         raw = bmobile or mobile or ""
         normal = try_normalise_mobile(raw)
         values = texts.bill_values(
             name=bname or cname,
             psid=psid,
-            month=campaign.month,
+            due=deadline[0] if deadline and deadline[0] else due_on,
             balance=max(0, due - paid),
             paid=paid,
             payment=payment,

@@ -226,23 +226,56 @@ def optout_add(*, actor: Any, mobile: str, note: str = "", source: str = "staff"
     return optout
 
 
+def optout_remove(*, actor: Any, mobile: str, reason: str) -> bool:
+    """Take a number off the opt-out list, with a reason (any staff member — those who may add
+    one — or ``actor=None`` for the consumer's START message). Returns whether it was on the
+    list. ``InvalidMobile`` for a bad number; ``ValidationError`` without a reason. Messages
+    already skipped stay skipped; later campaigns reach the number again. Audited."""
+    normal = normalise_mobile(mobile)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Give a reason for taking the number off the list."))
+    with transaction.atomic():
+        optout = OptOut.objects.select_for_update().filter(mobile=normal).first()
+        if optout is None:
+            return False
+        pk, source = optout.pk, optout.source
+        optout.delete()
+        audit_record(
+            actor=actor if getattr(actor, "pk", None) else None,
+            action="sms.optout_remove",
+            object_type="sms_optout",
+            object_id=pk,
+            changes={"mobile": f"***{normal[-4:]}", "source": source, "reason": reason[:200]},
+        )
+    return True
+
+
 def inbound_secret_ok(given: str) -> bool:
     secret = str(getattr(settings, "SMS_INBOUND_SECRET", "") or "")
     return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())
 
 
-def inbound_message(*, sender: str, text: str) -> bool:
-    """A consumer's message from the gateway's callback: a STOP keyword opts the number out.
-    Returns whether it did."""
-    keywords = {k.strip().casefold() for k in getattr(settings, "SMS_STOP_KEYWORDS", ["STOP"])}
+def _keywords(name: str, default: list[str]) -> set[str]:
+    return {k.strip().casefold() for k in getattr(settings, name, default) if k.strip()}
+
+
+def inbound_message(*, sender: str, text: str) -> str:
+    """A consumer's message from the gateway's callback: a STOP keyword (first word) opts the
+    number out, a START keyword takes it off the list again. Returns ``"stopped"``,
+    ``"started"`` or ``"ok"`` (anything else, or a number that is not a mobile)."""
     words = text.strip().split()
-    if not words or words[0].casefold() not in keywords:
-        return False
+    first = words[0].casefold() if words else ""
     try:
-        optout_add(actor=None, mobile=sender, note=text[:200], source=OptOut.Source.INBOUND)
+        if first and first in _keywords("SMS_STOP_KEYWORDS", ["STOP"]):
+            optout_add(actor=None, mobile=sender, note=text[:200], source=OptOut.Source.INBOUND)
+            return "stopped"
+        if first and first in _keywords("SMS_START_KEYWORDS", ["START"]):
+            removed = optout_remove(actor=None, mobile=sender, reason=f"START: {text[:180]}")
+            return "started" if removed else "ok"
     except InvalidMobile:
-        return False
-    return True
+        return "ok"
+    return "ok"
 
 
 # --- sending -----------------------------------------------------------------------------

@@ -23,8 +23,8 @@ SAMPLE_VALUES = {
     "name": "Muhammad Aslam Khan",
     "psid": "10012025110012345",
     "amount": "1,500",
-    "due_date": "20/11/2025",
 }
+SAMPLE_MONTH = dt.date(2025, 11, 1)
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -45,10 +45,9 @@ def template_check(body: str) -> None:
         raise ValidationError(_("A brace { or } has no partner."))
 
 
-def due_date(month: dt.date) -> dt.date:
-    """The due date of a bill month: day ``BILL_DUE_DAY`` of that month."""
-    day = int(getattr(settings, "BILL_DUE_DAY", 20))
-    return month.replace(day=max(1, min(day, 28)))
+def due_date_text(due: dt.date) -> str:
+    """``DD/MM/YYYY``: slashes, since a dashed date in Urdu text shows with its parts reversed."""
+    return due.strftime("%d/%m/%Y")
 
 
 def lookup_link(psid: int) -> str:
@@ -57,8 +56,13 @@ def lookup_link(psid: int) -> str:
     return f"{base.rstrip('/')}/bill/?psid={psid}"
 
 
-def sample_values() -> dict[str, object]:
-    return {**SAMPLE_VALUES, "link": lookup_link(int(SAMPLE_VALUES["psid"]))}
+def sample_values(*, due: dt.date) -> dict[str, object]:
+    """What the editor fills in; ``due`` is the due date of ``SAMPLE_MONTH`` (bill settings)."""
+    return {
+        **SAMPLE_VALUES,
+        "due_date": due_date_text(due),
+        "link": lookup_link(int(SAMPLE_VALUES["psid"])),
+    }
 
 
 def render(body: str, values: dict[str, object]) -> str:
@@ -72,12 +76,13 @@ def render(body: str, values: dict[str, object]) -> str:
 
 
 def bill_values(
-    *, name: str, psid: int, month: dt.date, balance: int, paid: int, payment: bool
+    *, name: str, psid: int, due: dt.date, balance: int, paid: int, payment: bool
 ) -> dict[str, object]:
+    """The values of one bill; ``due`` is its due date (``consumers.selectors.due_date``)."""
     return {
         "name": name,
         "psid": psid,
         "amount": paid if payment else balance,
-        "due_date": due_date(month).strftime("%d/%m/%Y"),
+        "due_date": due_date_text(due),
         "link": lookup_link(psid),
     }

@@ -11,5 +11,6 @@ urlpatterns = [
     path("templates/", views.template_list, name="templates"),
     path("templates/<int:pk>/", views.template_edit, name="template_edit"),
     path("opt-outs/", views.optouts, name="optouts"),
+    path("opt-outs/remove/", views.optout_remove, name="optout_remove"),
     path("inbound/", views.inbound, name="inbound"),
 ]

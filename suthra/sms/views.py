@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
+from suthra.consumers.selectors import due_date
 from suthra.core.htmx import render_page
 from suthra.core.paging import paginate
 from suthra.core.validators import choice_param
 from suthra.sms import selectors, services, texts
-from suthra.sms.forms import CampaignForm, OptOutForm, TemplateForm
+from suthra.sms.forms import CampaignForm, OptOutForm, OptOutRemoveForm, TemplateForm
 from suthra.sms.models import Campaign, MessageStatus, OptOut, SmsTemplate
 from suthra.sms.parts import count_parts
 
@@ -130,7 +131,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "template": template,
             "placeholders": texts.PLACEHOLDERS,
-            "sample": texts.sample_values(),
+            "sample": texts.sample_values(due=due_date(texts.SAMPLE_MONTH)),
         },
         status=status,
     )
@@ -147,21 +148,44 @@ def optouts(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("The number will get no more messages."))
         return redirect("sms:optouts")
+    status = 400 if request.method == "POST" else 200
+    return _optouts_page(request, form, OptOutRemoveForm(), status=status)
+
+
+def _optouts_page(
+    request: HttpRequest, form: OptOutForm, remove_form: OptOutRemoveForm, *, status: int
+) -> HttpResponse:
     can_list = request.user.at_least(Role.MANAGER)  # type: ignore[union-attr]
     rows = OptOut.objects.all()[:500] if can_list else []
-    status = 400 if request.method == "POST" else 200
-    return render_page(
-        request,
-        "sms/optouts.html",
-        {"form": form, "rows": rows, "can_list": can_list},
-        status=status,
-    )
+    ctx = {"form": form, "remove_form": remove_form, "rows": rows, "can_list": can_list}
+    return render_page(request, "sms/optouts.html", ctx, status=status)
+
+
+@login_required
+@require_POST
+def optout_remove(request: HttpRequest) -> HttpResponse:
+    """Any staff member (those who may add a number) takes one off the list, with a reason."""
+    form = OptOutRemoveForm(request.POST)
+    if form.is_valid():
+        removed = services.optout_remove(
+            actor=request.user,
+            mobile=form.cleaned_data["mobile"],
+            reason=form.cleaned_data["reason"],
+        )
+        # Like adding, removing is idempotent: a number not on the list already gets messages.
+        if removed:
+            messages.success(request, _("The number will get messages again."))
+        else:
+            messages.info(request, _("This number was not on the opt-out list."))
+        return redirect("sms:optouts")
+    return _optouts_page(request, OptOutForm(), form, status=400)
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def inbound(request: HttpRequest) -> HttpResponse:
-    """The gateway's callback for messages consumers send; a STOP keyword opts the number out.
+    """The gateway's callback for messages consumers send; a STOP keyword opts the number out,
+    a START keyword takes it off the list again.
     Authenticated by the shared secret ``SMS_INBOUND_SECRET`` (header or parameter)."""
     from django.conf import settings
 
@@ -171,5 +195,5 @@ def inbound(request: HttpRequest) -> HttpResponse:
         return HttpResponse("forbidden", status=403, content_type="text/plain")
     sender = params.get(getattr(settings, "SMS_INBOUND_FROM_PARAM", "from"), "")
     text = params.get(getattr(settings, "SMS_INBOUND_TEXT_PARAM", "text"), "")
-    stopped = services.inbound_message(sender=sender[:32], text=text[:500])
-    return HttpResponse("stopped" if stopped else "ok", content_type="text/plain")
+    answer = services.inbound_message(sender=sender[:32], text=text[:500])
+    return HttpResponse(answer, content_type="text/plain")

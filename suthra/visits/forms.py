@@ -52,12 +52,22 @@ class VisitForm(forms.Form):
     )
     client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     visited_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    # Offered (shown) only when the unit has a defaulter notice still to be handed over; the
+    # notice's id travels with the form, so a visit queued offline serves the notice the agent
+    # saw, not one issued since.
+    notice_served = forms.BooleanField(label=_("Notice handed over"), required=False)
+    notice = forms.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, notice=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("client_key", uuid.uuid4())
+            if notice is not None:
+                self.initial["notice"] = notice.pk
         self.fields["photo"].required = getattr(settings, "VISIT_PHOTO_REQUIRED", True)
+        self.offered_notice = notice
 
     def clean_visited_at(self) -> dt.datetime | None:
         value = self.cleaned_data.get("visited_at")
@@ -74,6 +84,8 @@ class VisitForm(forms.Form):
         data = super().clean() or {}
         if (data.get("lat") is None) != (data.get("lon") is None):
             raise forms.ValidationError(_("GPS position is incomplete."))
+        if not data.get("notice_served"):
+            data["notice"] = None
         return data
 
 

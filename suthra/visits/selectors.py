@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from suthra.accounts import scope
 from suthra.billing.models import Bill, BillStatus, status_q
+from suthra.consumers.selectors import notice_states
 from suthra.locations.models import UnionCouncil
 from suthra.units.models import SurveyUnit
 from suthra.units.selectors import latest_bill_month
@@ -106,6 +107,9 @@ class WorkItem:
     balance: int
     distance_m: float | None = None
     visited_today: bool = False
+    # The unit's newest defaulter notice: "" none, "to_serve" or "served" (and its id).
+    notice: str = ""
+    notice_id: int | None = None
 
 
 @dataclass
@@ -136,10 +140,11 @@ def worklist(
     the most owed first (nearest first when ``lat``/``lon`` are given); units visited today
     are ticked and go to the end.
 
-    Three or four queries: the latest bill month (from the bill summaries), today's visits in
+    Four or five queries: the latest bill month (from the bill summaries), today's visits in
     those UCs, and the unpaid bills of that month with their units — without GPS only the
     first ``limit`` (plus the units visited today, which go last) with the total counted by
-    the same query, and how many of the visited units are on the list.
+    the same query, how many of the visited units are on the list, and the newest defaulter
+    notice of the units shown ("notice to serve" / "notice served").
     """
     visible = list(scope.visible_ucs(actor))
     chosen: list[UnionCouncil]
@@ -200,7 +205,15 @@ def worklist(
         done = bills.filter(unit_id__in=visited).count() if visited else 0
     # Stable sort: ticked units go last, keeping the order within each group.
     items.sort(key=lambda i: i.visited_today)
-    return Worklist(items[:limit], month, uc, visible, total, done, needs_uc=False)
+    items = items[:limit]
+    # "Notice to serve" / "notice served" (the units are the actor's: one more query).
+    notices = notice_states([i.unit_id for i in items])
+    for item in items:
+        notice = notices.get(item.unit_id)
+        if notice is not None:
+            item.notice = "served" if notice.served_at else "to_serve"
+            item.notice_id = notice.pk
+    return Worklist(items, month, uc, visible, total, done, needs_uc=False)
 
 
 WORK_FIELDS = [

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from suthra.accounts import scope
 from suthra.accounts.models import Role, Staff
+from suthra.consumers.services import notice_serve, notices_unserve
 from suthra.core import photos
 from suthra.core.audit import audit_record
 from suthra.core.photos import StoredPhoto
@@ -85,11 +86,17 @@ def visit_record(
     visited_at: dt.datetime | None = None,
     photo: StoredPhoto | None = None,
     client_key: uuid.UUID | None = None,
+    notice_served: bool = False,
+    notice_id: int | None = None,
 ) -> tuple[ComplianceVisit, bool]:
     """Any staff member records a visit to a unit in their area. Returns (visit, created).
 
     Idempotent: a repeated ``client_key`` returns the visit already recorded with it (a retried
-    form or the offline queue re-posting). A "dispute" outcome opens a ticket.
+    form or the offline queue re-posting). A "dispute" outcome opens a ticket. With
+    ``notice_served`` the agent handed over the unit's defaulter notice (``notice_id``, the one
+    the form offered, else the newest unserved): it is recorded as served at the visit's time,
+    by the actor, in the same transaction (``consumers.services.notice_serve``, audited); one
+    already served meanwhile is left as it is and the visit is still recorded.
     """
     existing = visit_by_key(client_key)
     if existing is not None:
@@ -140,6 +147,14 @@ def visit_record(
                 )
                 visit.ticket = ticket
                 visit.save(update_fields=["ticket"])
+            if notice_served:
+                notice_serve(
+                    actor=actor,
+                    unit=unit,
+                    visit=visit,
+                    served_at=visited_at,
+                    notice_id=notice_id,
+                )
             audit_record(
                 actor=actor,
                 action="visit.record",
@@ -183,6 +198,8 @@ def visit_record_with_photo(
             visited_at=data.get("visited_at"),
             photo=stored,
             client_key=data.get("client_key"),
+            notice_served=bool(data.get("notice_served")),
+            notice_id=data.get("notice"),
         )
     except Exception:
         if stored:
@@ -219,6 +236,9 @@ def visit_decide(
         locked.decided_at = timezone.now()
         locked.decision_reason = reason
         locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        if not approve:
+            # A rejected visit proves no hand-over: its notices are to be served again.
+            notices_unserve(actor=actor, visit=locked, reason=reason)
         audit_record(
             actor=actor,
             action="visit.decide",

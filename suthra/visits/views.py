@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from suthra.accounts.decorators import role_required
 from suthra.accounts.models import Role
+from suthra.consumers.selectors import notice_to_serve
 from suthra.core import photos
 from suthra.core.decisions import decision_apply
 from suthra.core.htmx import render_page
@@ -79,7 +80,8 @@ def visit_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
     """Record a visit (any staff, unit in their area). A repeated ``client_key`` returns the
     visit already recorded (idempotent for retries and the offline queue)."""
     unit = unit_get(actor=request.user, pk=unit_pk)
-    form = VisitForm(request.POST or None, request.FILES or None)
+    # A defaulter notice still to hand over: the form offers "Notice handed over".
+    form = VisitForm(request.POST or None, request.FILES or None, notice=notice_to_serve(unit.pk))
     if request.method == "POST":
         # A retry of an already recorded visit: no need to process the photo again.
         existing = services.visit_by_key(_key(request))
@@ -99,6 +101,7 @@ def visit_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
             else:
                 if created:
                     messages.success(request, _("Visit recorded."))
+                    _notice_message(request, visit, form.cleaned_data)
                     if visit.flagged:
                         messages.warning(
                             request,
@@ -108,6 +111,18 @@ def visit_create(request: HttpRequest, unit_pk: int) -> HttpResponse:
                 return redirect("visits:detail", pk=visit.pk)
     status = 400 if request.method == "POST" else 200
     return render_page(request, "visits/create.html", {"form": form, "unit": unit}, status=status)
+
+
+def _notice_message(request: HttpRequest, visit: ComplianceVisit, data: dict) -> None:
+    if not data.get("notice_served"):
+        return
+    if visit.notices_served.exists():  # type: ignore[attr-defined]
+        messages.success(request, _("Notice recorded as served."))
+    else:
+        messages.warning(
+            request,
+            _("No notice was waiting to be served (already recorded); the visit is saved."),
+        )
 
 
 def _key(request: HttpRequest):  # type: ignore[no-untyped-def]

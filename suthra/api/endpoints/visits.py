@@ -11,6 +11,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Status, UploadedFile
@@ -19,6 +20,7 @@ from suthra.api.auth import require_role
 from suthra.api.forms_bridge import cleaned
 from suthra.api.paging import PageParams, cursor_page
 from suthra.api.schemas import PageMeta, one_of, responses
+from suthra.consumers.models import Notice
 from suthra.core import photos
 from suthra.units.selectors import unit_get
 from suthra.visits import selectors, services
@@ -67,6 +69,9 @@ class VisitOut(Schema):
     decided_by: str | None
     decided_at: dt.datetime | None
     decision_reason: str
+    notice_served_id: int | None = Field(
+        description="The defaulter notice this visit recorded as handed over."
+    )
 
 
 class VisitPage(PageMeta):
@@ -97,6 +102,15 @@ class VisitIn(Schema):
         description="Idempotency key: a UUID made on the phone. Sending the same key again "
         "returns the visit already recorded (200) instead of a duplicate.",
     )
+    notice_served: bool = Field(
+        False, description="The agent handed over the unit's defaulter notice on this visit."
+    )
+    notice_id: int | None = Field(
+        None,
+        ge=1,
+        le=2**31 - 1,
+        description="Which notice (the worklist's notice_id); else the newest unserved one.",
+    )
 
 
 class VisitDecisionIn(Schema):
@@ -117,6 +131,10 @@ class WorkItemOut(Schema):
     balance: int
     distance_m: float | None
     visited_today: bool
+    notice: Literal["", "to_serve", "served"] = Field(
+        description='The newest defaulter notice: "" none, "to_serve" or "served".'
+    )
+    notice_id: int | None
 
 
 class WorklistOut(Schema):
@@ -158,11 +176,20 @@ def visit_row(v: ComplianceVisit) -> dict[str, Any]:
         "decided_by": v.decided_by.username if v.decided_by else None,
         "decided_at": v.decided_at,
         "decision_reason": v.decision_reason,
+        "notice_served_id": getattr(v, "notice_served_id", None),
     }
 
 
+def _with_notice(qs: Any) -> Any:
+    # The notice a visit served, in the same query (no query per row of a page).
+    served = Notice.objects.filter(served_visit=OuterRef("pk")).values("pk")[:1]
+    return qs.annotate(notice_served_id=Subquery(served))
+
+
 def _visits(actor: Any) -> Any:
-    return selectors.visits_visible(actor).select_related("unit", "staff", "decided_by")
+    return _with_notice(
+        selectors.visits_visible(actor).select_related("unit", "staff", "decided_by")
+    )
 
 
 def _visit(request: HttpRequest, visit_id: int) -> ComplianceVisit:
@@ -181,6 +208,7 @@ def visits_list(
         status=filters.status,
         flagged=filters.flagged,
     ).select_related("decided_by")
+    qs = _with_notice(qs)
     if filters.uc is not None:
         qs = qs.filter(unit__uc_id=filters.uc)
     if filters.mine:
@@ -254,6 +282,8 @@ def visits_create(
         "accuracy": payload.accuracy_m,
         "client_key": payload.client_key,
         "visited_at": payload.visited_at,
+        "notice_served": payload.notice_served,
+        "notice": payload.notice_id,
     }
     form_data = {k: ("" if v is None else v) for k, v in fields.items()}
     data = cleaned(VisitForm(form_data, {"photo": photo} if photo is not None else {}))
@@ -316,6 +346,8 @@ def worklist(request: HttpRequest, params: Query[WorklistParams]) -> dict[str, A
                 "balance": i.balance,
                 "distance_m": i.distance_m,
                 "visited_today": i.visited_today,
+                "notice": i.notice,
+                "notice_id": i.notice_id,
             }
             for i in result.items
         ],

@@ -12,8 +12,8 @@ from suthra.billing import adjustments, importing
 from suthra.billing.models import AdjustmentKind, AdjustmentReason, Bill
 from suthra.billing.tests.helpers import BILL_HEADER, commit, csv_bytes, upload_batch
 from suthra.core.models import AuditEvent
-from suthra.testing import make_bill, make_unit
 from suthra.imports.models import ImportBatch
+from suthra.testing import make_bill, make_unit
 
 OCT, NOV = dt.date(2025, 10, 1), dt.date(2025, 11, 1)
 PAID_HEADER = BILL_HEADER + ",status,paid_on,paid_amount,channel"

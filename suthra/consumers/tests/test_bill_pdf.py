@@ -104,3 +104,29 @@ def test_three_bills_a_page_each_scans():
     first = {t for _f, t in _codes(data, 0)}
     assert {str(10_000_000_000_000_000 + i) for i in range(3)} <= first
     assert {f"https://x.pk/bill/?psid={10_000_000_000_000_000 + i}" for i in range(3)} <= first
+
+
+@pytest.mark.django_db
+def test_the_english_side_stays_english_for_an_urdu_reader(world, login):
+    world.agent_a.language = "ur"
+    world.agent_a.save()
+    BillSettings.objects.create(pk=1, helpline="0800-78847")
+    unit = make_unit(world.uc_a)
+    make_bill(unit, NOV, fee=300)
+    response = login(world.agent_a).get(reverse("consumers:unit_bill_pdf", args=[unit.pk]))
+    text = _text(b"".join(response.streaming_content))
+    # The size's English word on the English side, its Urdu word beside it (not twice Urdu).
+    assert "Small چھوٹا" in text and "چھوٹا چھوٹا" not in text
+    assert "0800-78847 :Helpline" in text
+
+
+@pytest.mark.django_db
+def test_the_bill_list_and_the_ledger_link_each_bills_pdf(world, login):
+    unit = make_unit(world.uc_a)
+    bill = make_bill(unit, NOV, fee=300)
+    client = login(world.agent_a)
+    url = reverse("consumers:bill_pdf", args=[bill.psid])
+    assert url in client.get(reverse("billing:bills")).content.decode()
+    assert url in client.get(reverse("billing:ledger", args=[unit.pk])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

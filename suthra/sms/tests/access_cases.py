@@ -34,6 +34,13 @@ def _template(world):
     return {"pk": SmsTemplate.objects.get(kind=Kind.BILL_ISSUED, language="ur").pk}
 
 
+def _optout(world):
+    from suthra.sms.models import OptOut
+
+    OptOut.objects.get_or_create(mobile="03001238765", defaults={"source": "staff"})
+    return {"remove-mobile": "0300-1238765", "remove-reason": "asked again"}
+
+
 def _inbound(world):
     return {"secret": settings.SMS_INBOUND_SECRET, "from": "03001239999", "text": "hello"}
 
@@ -72,5 +79,13 @@ CASES = [
     ),
     Case("sms:optouts", "AGENT"),
     Case("sms:optouts", "AGENT", method="post", data={"mobile": "0300-1239876"}, ok=(302,)),
+    Case(
+        "sms:optout_remove",
+        "AGENT",
+        method="post",
+        data=_optout,
+        ok=(302,),
+        note="not geographic; a number no longer on the list is a 302 too (idempotent)",
+    ),
     Case("sms:inbound", "PUBLIC", method="post", data=_inbound),
 ]
