@@ -193,7 +193,8 @@ def _visits(actor: Any) -> Any:
 
 
 def _visit(request: HttpRequest, visit_id: int) -> ComplianceVisit:
-    return selectors.visit_get(actor=request.user, pk=visit_id)
+    # One visit in the caller's scope (404 otherwise), with the notice it served.
+    return _visits(request.user).get_visible(request.user, pk=visit_id)  # type: ignore[no-any-return]
 
 
 @router.get("/visits", response=responses(VisitPage), operation_id="visits_list")
