@@ -24,11 +24,12 @@ import io
 import itertools
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -1289,13 +1290,22 @@ class LegacyImport:
         }
 
 
-def errors_csv(rejects: Iterable[LegacyReject]) -> bytes:
-    """The error report: table, row, column, value, reason and whether the row was left out."""
+def errors_csv(rejects: Iterable[LegacyReject], *, max_rows: int | None = None) -> bytes:
+    """The error report: table, row, column, value, reason and whether the row was left out —
+    the first ``IMPORT_ERROR_REPORT_MAX_ROWS`` problems, then the counts per reason of the rest."""
+    if max_rows is None:
+        max_rows = int(
+            getattr(settings, "IMPORT_ERROR_REPORT_MAX_ROWS", parsers.ERROR_REPORT_MAX_ROWS)
+        )
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(["table", "row", "column", "value", "reason", "rejected"])
-    for e in rejects.iterator() if hasattr(rejects, "iterator") else rejects:
+    left_out: Counter[str] = Counter()
+    for listed, e in enumerate(rejects.iterator() if hasattr(rejects, "iterator") else rejects):
+        if listed >= max_rows:
+            left_out[e.reason] += 1
+            continue
         writer.writerow(
             [
                 e.table,
@@ -1306,6 +1316,8 @@ def errors_csv(rejects: Iterable[LegacyReject]) -> bytes:
                 "yes" if e.rejected else "no (kept)",
             ]
         )
+    if left_out:
+        writer.writerow(["", "", "", "", parsers.neutralise(parsers.left_out_line(left_out)), ""])
     return buffer.getvalue().encode("utf-8")
 
 

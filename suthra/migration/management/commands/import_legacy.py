@@ -9,6 +9,7 @@ rows were rejected (unless --accept-rejects).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,12 @@ class Command(BaseCommand):
                 source.close()
         self._report(result)
         if options["errors"] and result.error_report:
-            with default_storage.open(result.error_report, "rb") as handle:
-                Path(options["errors"]).write_bytes(handle.read())
+            # Copied in pieces, never read whole (issue 21, finding 4).
+            with (
+                default_storage.open(result.error_report, "rb") as handle,
+                open(options["errors"], "wb") as out,
+            ):
+                shutil.copyfileobj(handle, out)
             self.stdout.write(f"Error report written to {options['errors']}")
         if not result.verified:
             raise CommandError("Verification failed: the database differs from the source.")
