@@ -295,6 +295,12 @@ def _lock_imports() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            # A worker killed mid-statement (kill -9, out of memory): PostgreSQL would finish
+            # the statement before noticing, holding the import lock and the bills' row locks
+            # meanwhile. Checking the connection every second ends it within a second
+            # (PostgreSQL 14+; for this transaction only, so safe through a pooler).
+            if getattr(connection, "pg_version", 0) >= 140000:
+                cursor.execute("SET LOCAL client_connection_check_interval = 1000")
 
 
 def batch_commit(batch_id: int) -> None:
