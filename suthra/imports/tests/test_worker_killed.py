@@ -109,17 +109,44 @@ def written(url):
     return {t: v for t, v in tables.items() if not t.startswith(BOOKKEEPING)}
 
 
+WRITES = ("INSERT INTO billing_", "UPDATE billing_", "INSERT INTO stats_", "INSERT INTO core_")
+
+
 def kill_mid_commit(url, env, batch_id):
-    """Request the commit, wait until its transaction is open, SIGKILL the worker."""
+    """Request the commit, wait until its transaction writes (or has been open 0.3 s), SIGKILL
+    the worker. Returns the statement the worker's session was running at the kill."""
     worker = start_worker(url, env)
     try:
         assert call(url, env, f"commit({batch_id})") == "Import started."
         deadline = time.monotonic() + 60
-        while not commit_transaction_open(url, batch_id):
-            assert status(url, batch_id) == "COMMITTING", "the commit ended before the kill"
-            assert time.monotonic() < deadline, "the commit never started"
-            time.sleep(0.05)
-        time.sleep(0.2)  # inside the transaction: staged, planned, writing
+        opened = None
+        # Autocommit: each probe its own transaction, so the probe's lock ends with it.
+        with psycopg.connect(url, autocommit=True) as conn:
+            while True:
+                with conn.transaction():
+                    locked = (
+                        conn.execute(
+                            "SELECT id FROM imports_importbatch WHERE id = %s"
+                            " FOR UPDATE SKIP LOCKED",
+                            [batch_id],
+                        ).fetchone()
+                        is None
+                    )
+                running = conn.execute(
+                    "SELECT query FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid <> pg_backend_pid() AND state = 'active'"
+                    " AND backend_xid IS NOT NULL"
+                ).fetchall()
+                writing = [q for (q,) in running if q.startswith(WRITES)]
+                if locked:
+                    opened = opened or time.monotonic()
+                    if writing or time.monotonic() - opened > 0.3:
+                        break
+                else:
+                    found = status(url, batch_id)
+                    assert found == "COMMITTING", f"the commit ended ({found}) before the kill"
+                assert time.monotonic() < deadline, "the commit never started"
+                time.sleep(0.01)
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(10) == -signal.SIGKILL
     finally:
@@ -132,6 +159,7 @@ def kill_mid_commit(url, env, batch_id):
             f"the dead worker's transaction is open: {activity(url)}"
         )
         time.sleep(0.1)
+    return writing[0][:60] if writing else "(inside the transaction)"
 
 
 def activity(url):
@@ -154,7 +182,8 @@ def drill_import(url, env, tmp, kind, make_file):
     preview = call(url, env, f"state({batch_id})")
     before = written(url)
 
-    kill_mid_commit(url, env, batch_id)
+    landed = kill_mid_commit(url, env, batch_id)
+    print(f"{kind}: killed during {landed}")
 
     assert written(url) == before  # not one row, not one summary
     assert status(url, batch_id) == "COMMITTING"  # the dead worker could not say so itself
