@@ -112,9 +112,52 @@ GROUP BY c.relname
 """
 
 
+def sqlite_path(url: str) -> Path:
+    """``sqlite:////abs/path.db`` → the file."""
+    return Path(urlsplit(url).path[1:] if url.startswith("sqlite:////") else urlsplit(url).path)
+
+
+def _sqlite_fingerprint(database_url: str) -> dict[str, Any]:
+    """The SQLite variant: rows hashed here in rowid order (SQLite has no md5); its
+    ``sqlite_sequence`` table holds the autoincrement counters and is fingerprinted too."""
+    import hashlib
+    import sqlite3
+
+    path = sqlite_path(database_url)
+    tables: dict[str, tuple[int, str]] = {}
+    if not path.exists():
+        return {"tables": tables, "sequences": {}}
+    conn = sqlite3.connect(path)
+    try:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        for name in names:
+            if name in NOT_FINGERPRINTED:
+                continue
+            quoted = '"' + name.replace('"', '""') + '"'
+            without_rowid = conn.execute(
+                "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = ?", [name]
+            ).fetchone()[0]
+            order = "" if without_rowid else " ORDER BY rowid"
+            digest, count = hashlib.md5(usedforsecurity=False), 0
+            for row in conn.execute(f"SELECT * FROM {quoted}{order}"):  # noqa: S608
+                digest.update(repr(row).encode())
+                count += 1
+            tables[name] = (count, digest.hexdigest())
+    finally:
+        conn.close()
+    return {"tables": tables, "sequences": {}}
+
+
 def fingerprint(database_url: str) -> dict[str, Any]:
     """Every table's row count and md5 of its rows as text in primary-key order (computed by
     PostgreSQL), and every sequence's last value: what a restore must give back."""
+    if database_url.startswith("sqlite:"):
+        return _sqlite_fingerprint(database_url)
     tables: dict[str, tuple[int, str]] = {}
     with psycopg.connect(database_url) as conn:
         keys: dict[str, list[str]] = dict(conn.execute(_PRIMARY_KEYS).fetchall())

@@ -1,36 +1,44 @@
 """Backup → restore drill (issue 21): the real commands in child processes against a scratch
-PostgreSQL database that is dropped and created again between backup and restore."""
+database that is dropped and created again (empty) between backup and restore — a PostgreSQL
+database on a PostgreSQL run, an SQLite file otherwise."""
 
 import json
 import os
 import shutil
+from types import SimpleNamespace
 
 import pytest
 
 from suthra.core import drills
 
 BASE_URL = os.environ.get("DATABASE_URL", "")
+POSTGRES = BASE_URL.startswith(("postgres://", "postgresql://"))
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not BASE_URL.startswith(("postgres://", "postgresql://")),
-        reason="the drill drops and creates PostgreSQL databases (SQLite: test_backup.py)",
-    ),
-    pytest.mark.skipif(not shutil.which("pg_dump"), reason="pg_dump is not installed"),
+    pytest.mark.skipif(POSTGRES and not shutil.which("pg_dump"), reason="no pg_dump"),
 ]
 
 
 @pytest.fixture
-def scratch():
-    name = drills.scratch_name(BASE_URL, "drill")
-    url = drills.create_database(BASE_URL, name)
-    yield name, url
-    drills.drop_database(BASE_URL, name)
+def scratch(tmp_path):
+    if POSTGRES:
+        name = drills.scratch_name(BASE_URL, "drill")
+        url = drills.create_database(BASE_URL, name)
+        yield SimpleNamespace(url=url, recreate=lambda: drills.create_database(BASE_URL, name))
+        drills.drop_database(BASE_URL, name)
+        return
+    path = tmp_path / "drill.sqlite3"
+
+    def recreate():
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+    yield SimpleNamespace(url=f"sqlite:///{path}", recreate=recreate)
 
 
 def test_backup_drop_restore_gives_back_every_table_and_the_ledgers_check(scratch, tmp_path):
-    name, url = scratch
+    url = scratch.url
     env = {"MEDIA_ROOT": str(tmp_path / "media"), "BACKUP_DIR": str(tmp_path / "backups")}
     drills.manage("migrate", "--noinput", database_url=url, **env)
     seeded = drills.manage(
@@ -53,7 +61,7 @@ def test_backup_drop_restore_gives_back_every_table_and_the_ledgers_check(scratc
     assert manifest["rows"]["billing.Bill"] == counts["billing_bill"]
 
     # The disaster: the database is gone; an empty one of the same name takes its place.
-    drills.create_database(BASE_URL, name)
+    scratch.recreate()
     assert drills.fingerprint(url)["tables"] == {}
 
     restored = drills.manage("restore", str(folder), "--yes", database_url=url, **env)
