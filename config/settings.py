@@ -241,6 +241,12 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_MEMORY_BYTES", 5 * 1024 * 1024, minimum=1024)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024, minimum=1024)
+# An import's error report lists this many problems, then the counts per reason of the rest.
+# An import shows as Stalled (with Restart) after this long without progress, or a commit after
+# IMPORT_COMMIT_STALL_SECONDS when no transaction holds it (its worker was killed).
+IMPORT_STALL_SECONDS = env_int("IMPORT_STALL_SECONDS", 600, minimum=10)
+IMPORT_COMMIT_STALL_SECONDS = env_int("IMPORT_COMMIT_STALL_SECONDS", 60, minimum=1)
+IMPORT_ERROR_REPORT_MAX_ROWS = env_int("IMPORT_ERROR_REPORT_MAX_ROWS", 10_000, minimum=10)
 # After a month's bill or payment load (PostgreSQL): VACUUM ANALYZE the bills, then rebuild
 # their two indexes with REINDEX CONCURRENTLY (suthra/billing/maintenance.py).
 BILL_MAINTENANCE = env_bool("BILL_MAINTENANCE", True)

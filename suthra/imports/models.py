@@ -13,8 +13,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-# A running batch that has not reported progress for this long is shown as stalled (restartable).
+# A running batch that has not reported progress for this long is shown as stalled (restartable):
+# IMPORT_STALL_SECONDS in settings.
 STALL_SECONDS = 600
+# A committing batch whose commit transaction is not running (its row is not locked) and that is
+# not waiting in the task queue is stalled after this long: IMPORT_COMMIT_STALL_SECONDS.
+COMMIT_STALL_SECONDS = 60
 
 
 class ImportBatch(models.Model):
@@ -139,13 +143,57 @@ class ImportBatch(models.Model):
 
     @property
     def is_stalled(self) -> bool:
-        """Running, but no sign of life for a while: the worker was killed or lost."""
+        """Running, but no sign of life: the worker was killed or lost.
+
+        Quiet for ``IMPORT_STALL_SECONDS``; or, for a commit, quiet for
+        ``IMPORT_COMMIT_STALL_SECONDS`` while nothing holds the batch: a commit locks its batch
+        row for its whole transaction and a killed worker's transaction ends with its
+        connection (``kill -9`` mid-commit, issue 21), so a free row and no queued commit task
+        mean no commit is running.
+        """
         from django.utils import timezone
 
         if not self.is_running:
             return False
         last = self.heartbeat_at or self.created_at
-        return last is not None and (timezone.now() - last).total_seconds() > STALL_SECONDS
+        if last is None:
+            return False
+        quiet = (timezone.now() - last).total_seconds()
+        if quiet > getattr(settings, "IMPORT_STALL_SECONDS", STALL_SECONDS):
+            return True
+        grace = getattr(settings, "IMPORT_COMMIT_STALL_SECONDS", COMMIT_STALL_SECONDS)
+        if self.status != self.Status.COMMITTING or quiet <= grace:
+            return False
+        return not self._commit_alive()
+
+    def _commit_alive(self) -> bool:
+        """The commit transaction holds the batch row, or the commit task still waits."""
+        from django.db import connection, transaction
+
+        if not connection.features.has_select_for_update_skip_locked:
+            return True  # SQLite cannot tell: the heartbeat alone decides
+        with transaction.atomic():
+            free = (
+                ImportBatch.objects.select_for_update(skip_locked=True)
+                .filter(pk=self.pk)
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if free is None:
+            return True
+        try:
+            from django_tasks_db.models import DBTaskResult
+        except ImportError:  # pragma: no cover - the database backend is a dependency
+            return False
+        return (
+            DBTaskResult.objects.filter(
+                task_path="suthra.imports.tasks.import_commit",
+                status="READY",
+                args_kwargs__args=[self.pk],
+            )
+            .using(connection.alias)
+            .exists()
+        )
 
     @property
     def percent(self) -> int:

@@ -15,7 +15,8 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,10 @@ MAX_ROWS = 2_000_000
 # must not become a million-item row per line or 5 MB of "ignored columns" on every page.
 MAX_COLUMNS = 100
 MAX_IGNORED_LISTED = 20
+# The error report lists this many problems, then one line with the counts per reason of the
+# rest (IMPORT_ERROR_REPORT_MAX_ROWS in settings): 2 M bad rows made a 499 MB report.
+ERROR_REPORT_MAX_ROWS = 10_000
+REASONS_COUNTED = 20
 CSV_DELIMITERS = (",", ";", "\t")
 
 
@@ -98,13 +103,73 @@ class CsvRows:
         return list(self)[index]
 
 
+class XlsxRows:
+    """The data rows of one XLSX sheet as ``(row number, cells)``, streamed from the zip each
+    time they are iterated (openpyxl's read-only mode parses the sheet XML as it goes): a list
+    of 2 M rows took a worker to 1.6 GB (issue 21, finding 4). Parsing is the slow part
+    (~7 k rows/s here), so the rows are not counted in a pass of their own: ``len`` is the number
+    of ``<row>`` elements in the sheet XML (blank rows included) until the rows have been
+    iterated once, then the exact number of non-blank rows."""
+
+    def __init__(self, workbook: Any, sheet: Any, first_row: int, width: int, estimate: int):
+        self.workbook, self.sheet, self.first_row, self.width = workbook, sheet, first_row, width
+        self.count = estimate
+        if estimate > MAX_ROWS:
+            raise ParseError(gettext("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"})
+
+    def __iter__(self) -> Iterator[tuple[int, list[Any]]]:
+        count = 0
+        rows = self.sheet.iter_rows(min_row=self.first_row, max_col=self.width, values_only=True)
+        for number, values in enumerate(rows, start=self.first_row):
+            if not any(v not in (None, "") for v in values):
+                continue
+            count += 1
+            if count > MAX_ROWS:
+                raise ParseError(
+                    gettext("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"}
+                )
+            # Formulas come back as their text ("=SUM(A1:A3)"): the workbook is opened with
+            # data_only=False, so they fail validation as text and are never evaluated.
+            yield number, list(values)
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return next(iter(self), None) is not None
+
+    def __getitem__(self, index: int) -> tuple[int, list[Any]]:
+        return list(self)[index]
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def _count_row_tags(archive: zipfile.ZipFile, path: str) -> int:
+    """``<row>`` elements in a sheet's XML, read in 256 KB pieces (never the whole sheet)."""
+    count, carry = 0, b""
+    with archive.open(path.lstrip("/")) as handle:
+        while True:
+            piece = handle.read(1 << 18)
+            chunk = carry + piece
+            # A tag cut at the end of a piece is counted with the next piece: keep the last
+            # 64 bytes (longer than any row tag) and count only tags that start before them.
+            keep = 64 if piece else 0
+            limit = len(chunk) - keep
+            count += sum(1 for m in _ROW_TAG.finditer(chunk) if m.start() < limit)
+            if not piece:
+                return count
+            carry = chunk[limit:]
+
+
 @dataclass
 class Table:
     """A parsed file: which column index holds which key, and the data rows."""
 
     columns: dict[str, int]
     headers: list[str]
-    rows: Sequence[tuple[int, list[Any]]] | CsvRows
+    rows: Sequence[tuple[int, list[Any]]] | CsvRows | XlsxRows
     encoding: str = ""
     delimiter: str = ""
     sheet: str = ""
@@ -303,25 +368,20 @@ def _read_xlsx(data: bytes, spec: Sequence[Column], max_bytes: int) -> Table:
         headers = ["" if h is None else str(h) for h in _trimmed(headers)]
         columns, ignored = match_headers(headers, spec)
         _check_required(headers, columns, spec)
-        rows: list[tuple[int, list[Any]]] = []
-        for number, values in enumerate(
-            sheet.iter_rows(
-                min_row=header_row + 1, max_col=min(len(headers), MAX_COLUMNS), values_only=True
-            ),
-            start=header_row + 1,
-        ):
-            if not any(v not in (None, "") for v in values):
-                continue
-            # Formulas come back as their text ("=SUM(A1:A3)"): the workbook is opened with
-            # data_only=False, so they fail validation as text and are never evaluated.
-            rows.append((number, list(values)))
-            if len(rows) > MAX_ROWS:
-                raise ParseError(
-                    gettext("The file has more than %(n)s rows.") % {"n": f"{MAX_ROWS:,}"}
-                )
+        path = getattr(sheet, "_worksheet_path", "")
+        rows_in_xml = _count_row_tags(workbook._archive, path) if path else 0
+        rows = XlsxRows(
+            workbook,
+            sheet,
+            header_row + 1,
+            min(len(headers), MAX_COLUMNS),
+            max(0, rows_in_xml - header_row),
+        )
         return Table(columns, headers, rows, encoding="xlsx", sheet=sheet.title, ignored=ignored)
-    finally:
+    except BaseException:
         workbook.close()
+        raise
+    # Otherwise the workbook stays open for the rows (it reads from the bytes in memory).
 
 
 def read_table(
@@ -542,16 +602,40 @@ def _date_text(raw: str) -> dt.date:
     raise ValueError(gettext("not a date (use 2025-11-15 or 15/11/2025)"))
 
 
-def error_rows(errors: Sequence[RowError]) -> Iterator[list[str]]:
+def error_rows(
+    errors: Iterable[RowError], *, max_rows: int = ERROR_REPORT_MAX_ROWS
+) -> Iterator[list[str]]:
+    """The report's lines: the first ``max_rows`` problems, then one line with how many were
+    left out and their counts per reason (the most common ``REASONS_COUNTED``)."""
     yield ["row", "column", "value", "reason"]
-    for e in errors:
-        yield [str(e.row), neutralise(e.column), neutralise(e.value), neutralise(e.reason)]
+    left_out: Counter[str] = Counter()
+    for listed, e in enumerate(errors):
+        if listed < max_rows:
+            yield [str(e.row), neutralise(e.column), neutralise(e.value), neutralise(e.reason)]
+        else:
+            left_out[e.reason] += 1
+    if left_out:
+        yield ["", "", "", neutralise(left_out_line(left_out))]
 
 
-def errors_csv(errors: Sequence[RowError]) -> bytes:
-    """The downloadable error report (UTF-8 with BOM so Excel shows Urdu correctly)."""
+def left_out_line(left_out: Counter[str]) -> str:
+    """ "12,000 more problems not listed: PSID is missing 11,000; …" """
+    common = left_out.most_common(REASONS_COUNTED)
+    parts = [f"{reason} {count:,}" for reason, count in common]
+    rest = sum(left_out.values()) - sum(count for _, count in common)
+    if rest:
+        parts.append(gettext("other reasons %(n)s") % {"n": f"{rest:,}"})
+    return gettext("%(n)s more problems not listed: %(reasons)s") % {
+        "n": f"{sum(left_out.values()):,}",
+        "reasons": "; ".join(parts),
+    }
+
+
+def errors_csv(errors: Iterable[RowError], *, max_rows: int = ERROR_REPORT_MAX_ROWS) -> bytes:
+    """The downloadable error report (UTF-8 with BOM so Excel shows Urdu correctly), capped at
+    ``max_rows`` problems plus the counts line."""
     buffer = io.StringIO()
     buffer.write("\ufeff")  # written first: no second copy of a large report to prepend it
     writer = csv.writer(buffer)
-    writer.writerows(error_rows(errors))
+    writer.writerows(error_rows(errors, max_rows=max_rows))
     return buffer.getvalue().encode("utf-8")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from suthra.core.audit import audit_record
-from suthra.imports import registry
+from suthra.imports import parsers, registry
 from suthra.imports.models import ImportBatch
 from suthra.imports.parsers import ParseError, RowError, errors_csv, read_table
 
@@ -138,6 +138,11 @@ def _progress(batch_id: int, total: int):  # type: ignore[no-untyped-def]
     return report
 
 
+def report_max_rows() -> int:
+    """How many problems an error report lists (IMPORT_ERROR_REPORT_MAX_ROWS)."""
+    return int(getattr(settings, "IMPORT_ERROR_REPORT_MAX_ROWS", parsers.ERROR_REPORT_MAX_ROWS))
+
+
 def _read(batch: ImportBatch) -> bytes:
     with default_storage.open(batch.file_key, "rb") as handle:
         data: bytes = handle.read()
@@ -152,7 +157,7 @@ def _save_errors(batch: ImportBatch, errors: list[RowError]) -> str:
         default_storage.delete(key)
     if not errors:
         return ""
-    return default_storage.save(key, ContentFile(errors_csv(errors)))
+    return default_storage.save(key, ContentFile(errors_csv(errors, max_rows=report_max_rows())))
 
 
 def _error_sample(errors: list[RowError]) -> list[dict[str, Any]]:
@@ -170,6 +175,9 @@ def _parse(batch: ImportBatch):  # type: ignore[no-untyped-def]
     total = len(table.rows)
     _touch(batch.pk, rows_total=total, rows_done=0)
     records, errors = handler.parse(table, _progress(batch.pk, total))
+    if len(table.rows) != total:  # an XLSX is counted exactly only once its rows were read
+        total = len(table.rows)
+        _touch(batch.pk, rows_total=total, rows_done=total)
     info = {
         "encoding": table.encoding,
         "delimiter": {",": "comma", ";": "semicolon", "\t": "tab"}.get(table.delimiter, ""),
@@ -287,6 +295,12 @@ def _lock_imports() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+            # A worker killed mid-statement (kill -9, out of memory): PostgreSQL would finish
+            # the statement before noticing, holding the import lock and the bills' row locks
+            # meanwhile. Checking the connection every second ends it within a second
+            # (PostgreSQL 14+; for this transaction only, so safe through a pooler).
+            if getattr(connection, "pg_version", 0) >= 140000:
+                cursor.execute("SET LOCAL client_connection_check_interval = 1000")
 
 
 def batch_commit(batch_id: int) -> None:

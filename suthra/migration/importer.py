@@ -28,11 +28,12 @@ import io
 import itertools
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -1645,17 +1646,28 @@ def translate(language: str, message: str, **params: Any) -> str:
     return text % params if params else text
 
 
-def errors_csv(rejects: Iterable[LegacyReject], language: str = "en") -> bytes:
+def errors_csv(
+    rejects: Iterable[LegacyReject], language: str = "en", *, max_rows: int | None = None
+) -> bytes:
     """The error report: table, row, column, value, code, reason and whether the row was left
-    out. The header and the codes stay as they are in every language (a spreadsheet or a
+    out — the first ``IMPORT_ERROR_REPORT_MAX_ROWS`` problems, then the counts per reason of the
+    rest. The header and the codes stay as they are in every language (a spreadsheet or a
     script can rely on them); the reason and yes/no are in ``language``."""
+    if max_rows is None:
+        max_rows = int(
+            getattr(settings, "IMPORT_ERROR_REPORT_MAX_ROWS", parsers.ERROR_REPORT_MAX_ROWS)
+        )
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(["table", "row", "column", "value", "code", "reason", "rejected"])
     yes = translate(language, "yes")
     kept = translate(language, "no (kept)")
-    for e in rejects.iterator() if hasattr(rejects, "iterator") else rejects:
+    left_out: Counter[str] = Counter()
+    for listed, e in enumerate(rejects.iterator() if hasattr(rejects, "iterator") else rejects):
+        if listed >= max_rows:
+            left_out[e.reason] += 1
+            continue
         reason = localised_reason(language, e.code, e.column, e.value, e.params, e.reason)
         writer.writerow(
             [
@@ -1668,6 +1680,9 @@ def errors_csv(rejects: Iterable[LegacyReject], language: str = "en") -> bytes:
                 yes if e.rejected else kept,
             ]
         )
+    if left_out:
+        line = parsers.neutralise(parsers.left_out_line(left_out))
+        writer.writerow(["", "", "", "", "", line, ""])
     return buffer.getvalue().encode("utf-8")
 
 

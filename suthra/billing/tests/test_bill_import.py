@@ -381,3 +381,22 @@ def test_amounts_too_large_for_their_columns_are_row_errors(world, units, login,
 def test_psid_runs_of_consecutive_numbers():
     assert psid_runs([]) == []
     assert psid_runs([5, 3, 4, 9, 11, 10, 20, 4]) == [[3, 5], [9, 11], [20, 20]]
+
+
+@pytest.mark.django_db
+def test_the_downloaded_error_report_is_capped_and_streamed(world, units, login, settings):
+    """Issue 21, finding 4: the report lists IMPORT_ERROR_REPORT_MAX_ROWS problems, then the
+    counts per reason of the rest; the preview still counts them all."""
+    settings.IMPORT_ERROR_REPORT_MAX_ROWS = 3
+    client = login(world.manager)
+    bad = [f"1002003004006{i:04d},Nov-2025,SP-A-1,abc,0,300" for i in range(6)]
+    bad += [f"1002003004007{i:04d},Nov-2025,SP-X-40{i},300,0,300" for i in range(2)]
+    batch = upload_batch(client, csv_bytes(BILL_HEADER, f"{P1},Nov-2025,SP-A-1,300,0,300", *bad))
+    assert batch.counts["errors"] == 8 and batch.counts["rejected"] == 8
+    report = client.get(reverse("imports:errors", kwargs={"pk": batch.pk}))
+    assert report.streaming  # a FileResponse from storage, never the whole file read
+    lines = b"".join(report.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 3 + 1
+    assert lines[-1].startswith(",,,5 more problems not listed: ")
+    assert "monthly fee must be a whole number 3" in lines[-1]
+    assert "unknown survey id 2" in lines[-1]

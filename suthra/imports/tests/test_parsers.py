@@ -228,3 +228,78 @@ def test_ignored_columns_are_listed_briefly():
     table = read_table((header + "\n1,2025-11\n").encode(), spec=SPEC)
     assert len(table.ignored) == parsers.MAX_IGNORED_LISTED
     assert all(len(name) <= 60 for name in table.ignored)
+
+
+def _big_xlsx(rows: int) -> bytes:
+    from suthra.core.exports import write_xlsx
+
+    buffer = io.BytesIO()
+    write_xlsx(
+        buffer,
+        ["psid", "bill_month", "consumer name"],
+        ([f"1002003004{i:07d}", "Nov-2025", f"consumer {i}"] for i in range(rows)),
+    )
+    return buffer.getvalue()
+
+
+def test_xlsx_rows_are_streamed_and_memory_stays_bounded():
+    """Issue 21, finding 4: an XLSX's rows were collected in a list (2 M rows → 1.6 GB). Read
+    and iterated, 30,000 rows stay under 6 MB of Python allocations; the list of those rows
+    alone costs more than that (and it grew with the file)."""
+    import tracemalloc
+
+    data = _big_xlsx(30_000)
+    tracemalloc.start()
+    try:
+        table = read_table(data, filename="big.xlsx", spec=SPEC)
+        count = sum(1 for _ in table.rows)
+        streamed_peak = tracemalloc.get_traced_memory()[1]
+        before = tracemalloc.get_traced_memory()[0]
+        listed = list(table.rows)
+        list_cost = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert count == len(listed) == len(table.rows) == 30_000
+    assert list_cost > 6_000_000, list_cost
+    assert streamed_peak < 6_000_000, streamed_peak
+
+
+def test_xlsx_rows_are_read_again_with_their_row_numbers_and_counted():
+    data = _xlsx(
+        [("Bills", [["psid", "bill_month"], ["1", "Nov-2025"], [None, None], ["2", "Dec-2025"]])]
+    )
+    table = read_table(data, filename="b.xlsx", spec=SPEC)
+    assert len(table.rows) == 3  # the <row> elements, the blank one included, until read
+    expected = [(2, ["1", "Nov-2025"]), (4, ["2", "Dec-2025"])]
+    assert list(table.rows) == expected and list(table.rows) == expected  # iterated twice
+    assert len(table.rows) == 2 and table.rows[1] == expected[1]
+
+
+def test_xlsx_with_too_many_rows_is_refused(monkeypatch):
+    monkeypatch.setattr(parsers, "MAX_ROWS", 5)
+    with pytest.raises(ParseError, match="more than 5 rows"):
+        read_table(_big_xlsx(10), filename="b.xlsx", spec=SPEC)
+
+
+def test_row_tags_are_counted_across_the_pieces_of_a_sheet(monkeypatch):
+    import zipfile
+
+    body = b"<sheetData>" + b'<row r="1"><c/></row>' * 50_000 + b"</sheetData>"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("sheet.xml", body)
+    with zipfile.ZipFile(buffer) as archive:
+        assert parsers._count_row_tags(archive, "sheet.xml") == 50_000
+
+
+def test_error_report_is_capped_with_the_counts_of_the_rest_per_reason():
+    """Issue 21, finding 4: 2 M bad rows made a 499 MB report."""
+    errors = [RowError(i, "psid", "x", "PSID must be digits only") for i in range(2, 12)]
+    errors += [RowError(i, "month", "y", "not a month") for i in range(12, 15)]
+    lines = parsers.errors_csv(errors, max_rows=4).decode("utf-8-sig").splitlines()
+    assert lines[0] == "row,column,value,reason"
+    assert [line.split(",")[0] for line in lines[1:5]] == ["2", "3", "4", "5"]
+    assert len(lines) == 6
+    assert lines[5] == ",,,9 more problems not listed: PSID must be digits only 6; not a month 3"
+    # Under the cap: no counts line.
+    assert len(parsers.errors_csv(errors[:3], max_rows=4).decode().splitlines()) == 4

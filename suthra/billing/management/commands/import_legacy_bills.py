@@ -6,6 +6,7 @@ LEGACY). The file's SHA-256 is recorded, so running it again with the same file 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,10 @@ class Command(BaseCommand):
                         f"{check['arrears_mismatch']} arrears not following"
                     )
         if options["errors"] and batch.error_report_key:
-            with default_storage.open(batch.error_report_key, "rb") as handle:
-                Path(options["errors"]).write_bytes(handle.read())
+            # Copied in pieces, never read whole (issue 21, finding 4).
+            with (
+                default_storage.open(batch.error_report_key, "rb") as handle,
+                open(options["errors"], "wb") as out,
+            ):
+                shutil.copyfileobj(handle, out)
             self.stdout.write(f"Error report written to {options['errors']}")

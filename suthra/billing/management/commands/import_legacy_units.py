@@ -40,7 +40,9 @@ class Command(BaseCommand):
         for e in errors[:20]:
             self.stdout.write(f"  row {e.row} {e.column} '{e.value}': {e.reason}")
         if options["errors"]:
-            Path(options["errors"]).write_bytes(errors_csv(errors))
+            Path(options["errors"]).write_bytes(
+                errors_csv(errors, max_rows=settings.IMPORT_ERROR_REPORT_MAX_ROWS)
+            )
             self.stdout.write(f"Error report written to {options['errors']}")
         if options["dry_run"]:
             return

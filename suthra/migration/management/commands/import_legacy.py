@@ -12,6 +12,7 @@ reasons in Urdu (the report's codes stay). The runbook is in docs/DEPLOY.md.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,12 @@ class Command(BaseCommand):
                 source.close()
         self._report(result)
         if options["errors"] and result.error_report:
-            with default_storage.open(result.error_report, "rb") as handle:
-                Path(options["errors"]).write_bytes(handle.read())
+            # Copied in pieces, never read whole (issue 21, finding 4).
+            with (
+                default_storage.open(result.error_report, "rb") as handle,
+                open(options["errors"], "wb") as out,
+            ):
+                shutil.copyfileobj(handle, out)
             self.stdout.write(self.t("Error report written to %(path)s", path=options["errors"]))
         if not result.verified:
             raise CommandError(self.t("Verification failed: the database differs from the source."))
