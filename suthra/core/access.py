@@ -87,4 +87,5 @@ EXEMPT_PREFIXES = ("admin:", "api:")
 CASES = [
     Case("core:home", "ANY"),
     Case("core:health", "PUBLIC"),
+    Case("core:install", "PUBLIC"),
 ]
