@@ -26,7 +26,7 @@ def wait_for_scripts(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_install_button_appears_when_offered_and_prompts(phone, world, login_as):
+def test_install_button_appears_when_offered_and_prompts(phone, world, login_as, screenshot):
     login_as(phone, world.agent_a)
     wait_for_scripts(phone)
     button = phone.locator("header .install-app")
@@ -37,6 +37,7 @@ def test_install_button_appears_when_offered_and_prompts(phone, world, login_as)
     box = button.bounding_box()
     assert box["height"] >= 44 and box["x"] + box["width"] <= 360
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(phone, "install-button")
     button.click()
     phone.wait_for_function("window.promptCalls === 1")
     expect(button).to_be_hidden()  # asked once; Chrome offers again later if the agent said no
@@ -73,7 +74,7 @@ def test_no_install_button_when_running_as_the_app(browser, live_server, world, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_help_page_explains_adding_to_the_home_screen(phone, world, login_as):
+def test_help_page_explains_adding_to_the_home_screen(phone, world, login_as, screenshot):
     phone.goto(reverse("accounts:login"))
     link = phone.locator("main [data-install-help] a")
     expect(link).to_be_visible()  # before logging in too
@@ -81,6 +82,7 @@ def test_help_page_explains_adding_to_the_home_screen(phone, world, login_as):
     expect(phone.locator("h1")).to_have_text("Install the app")
     expect(phone.locator("#install-android")).to_contain_text("Add to Home screen")
     expect(phone.locator("#install-android")).to_contain_text("Chrome")
+    screenshot(phone, "install-help")
 
     world.agent_a.language = "ur"
     world.agent_a.save()
@@ -97,4 +99,4 @@ def test_help_page_explains_adding_to_the_home_screen(phone, world, login_as):
     expect(button).to_have_text("ایپ انسٹال کریں")
     box = button.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
-    phone.screenshot(path="/tmp/shots/install-ur.png")
+    screenshot(phone, "urdu-install-help")

@@ -92,7 +92,9 @@ def list_pages(world, units):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_list_is_cards_on_a_phone_and_a_table_on_a_laptop(phone, desktop, world, login_as):
+def test_every_list_is_cards_on_a_phone_and_a_table_on_a_laptop(
+    phone, desktop, world, login_as, screenshot
+):
     units = make_lists(world)
     login_as(phone, world.head)
     for url, table, key in list_pages(world, units):
@@ -117,6 +119,8 @@ def test_every_list_is_cards_on_a_phone_and_a_table_on_a_laptop(phone, desktop, 
     for url in (reverse("billing:bills"), reverse("billing:ledger", args=[units[0].pk])):
         phone.goto(url)
         assert phone.evaluate(PSID_LINES, str(PSID)) == 1, f"{url}: the PSID wraps"
+    phone.goto(reverse("billing:bills"))
+    screenshot(phone, "phone-bills-cards")
 
     login_as(desktop, world.head)
     for url, table, _key in list_pages(world, units):
@@ -148,7 +152,7 @@ def test_tickets_and_visits_are_cards_that_fit(phone, world, login_as):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_urdu_bill_cards_read_right_to_left_and_fit(phone, world, login_as):
+def test_urdu_bill_cards_read_right_to_left_and_fit(phone, world, login_as, screenshot):
     units = make_lists(world)
     world.agent_a.language = "ur"
     world.agent_a.save()
@@ -169,3 +173,5 @@ def test_urdu_bill_cards_read_right_to_left_and_fit(phone, world, login_as):
         assert label and label != "Due"
         box, card = due.bounding_box(), first.bounding_box()
         assert box["x"] + box["width"] > card["x"] + card["width"] / 2
+        if url == reverse("billing:bills"):
+            screenshot(phone, "urdu-bills-cards")
