@@ -73,11 +73,16 @@
     var input = form.querySelector("input[type=file]");
     var preview = document.getElementById("photo-preview");
     if (input && preview) {
+      // The camera button's thumbnail and wording (texts come translated in data- attributes).
+      var text = form.querySelector(".camera-text");
+      var state = document.getElementById("photo-state");
       input.addEventListener("change", function () {
-        if (input.files && input.files[0]) {
-          preview.src = URL.createObjectURL(input.files[0]);
-          preview.hidden = false;
-        }
+        if (!(input.files && input.files[0])) return;
+        if (preview.src) URL.revokeObjectURL(preview.src);
+        preview.src = URL.createObjectURL(input.files[0]);
+        preview.hidden = false;
+        if (text && text.getAttribute("data-again")) text.textContent = text.getAttribute("data-again");
+        if (state && state.getAttribute("data-chosen")) state.textContent = state.getAttribute("data-chosen");
       });
     }
     form.addEventListener("submit", function () {

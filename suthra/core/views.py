@@ -27,6 +27,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def install(request: HttpRequest) -> HttpResponse:
+    """How to add the app to a phone's home screen (for browsers that never offer to install)."""
+    return render(request, "core/install.html")
+
+
+@require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """Health for load balancers and monitors (no login, no details leaked).
 

@@ -8,4 +8,5 @@ from suthra.testing.access import Case
 CASES = [
     Case("core:home", "ANY"),
     Case("core:health", "PUBLIC"),
+    Case("core:install", "PUBLIC"),
 ]

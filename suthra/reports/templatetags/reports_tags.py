@@ -44,3 +44,12 @@ def signed(value: Any, kind: str = "number") -> str:
 def cell(value: Any) -> str:
     """A table cell: numbers with separators, percentages left to the column header."""
     return fmt(value)
+
+
+@register.filter
+def at(items: Any, index: int) -> Any:
+    """``table.columns|at:forloop.counter0`` → the cell's column name (a phone card's label)."""
+    try:
+        return items[index]
+    except (IndexError, KeyError, TypeError):
+        return ""
