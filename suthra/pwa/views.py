@@ -29,6 +29,7 @@ SHELL_STATIC = [
     "vendor/idb-keyval.umd.js",
     "js/offline-queue.js",
     "js/pwa.js",
+    "js/phone.js",
     "pwa/icon-192.png",
     # Urdu names and the language switch appear on every page, online and offline.
     "fonts/urdu.css",
