@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from django.db.models import QuerySet
@@ -28,16 +28,15 @@ def write_bills_pdf(
     """Write the PDF of ``bills`` (scoped and filtered by the caller); returns the count."""
     s = BillSettings.load()
     sheets = selectors.bill_sheets(bills, base=base, settings_row=s)
-    doc = printing.BillPDF(layout=layout, texts=selectors.texts(s), title="Bills")
-    for sheet in sheets:
-        doc.add(sheet)
-        if progress is not None and doc.count % 100 == 0:
-            progress(doc.count)
-    if doc.count == 0:
-        doc.pdf.add_page()
-        doc.en(10, 20, 190, "No bills match these filters.", 10)
-    doc.output(out)
-    return doc.count
+    return _write_sheets(
+        out,
+        sheets,
+        s,
+        title="Bills",
+        empty="No bills match these filters.",
+        progress=progress,
+        layout=layout,
+    )
 
 
 def write_notices_pdf(
@@ -49,15 +48,37 @@ def write_notices_pdf(
     layout: str = "a4-3",
 ) -> int:
     """Write the PDF of ``notices`` (scoped and filtered by the caller); returns the count."""
-    s = BillSettings.load()
-    doc = printing.BillPDF(layout=layout, texts=selectors.texts(s), title="Notices")
-    for sheet in selectors.notice_sheets(notices, base=base):
+    sheets = selectors.notice_sheets(notices, base=base)
+    return _write_sheets(
+        out,
+        sheets,
+        BillSettings.load(),
+        title="Notices",
+        empty="No notices match these filters.",
+        progress=progress,
+        layout=layout,
+    )
+
+
+def _write_sheets(
+    out: IO[bytes],
+    sheets: Iterable[Any],
+    settings_row: BillSettings,
+    *,
+    title: str,
+    empty: str,
+    progress: Callable[[int], None] | None,
+    layout: str,
+) -> int:
+    # One PDF of bill-like sheets (bills or notices), progress every 100, a line when none.
+    doc = printing.BillPDF(layout=layout, texts=selectors.texts(settings_row), title=title)
+    for sheet in sheets:
         doc.add(sheet)
         if progress is not None and doc.count % 100 == 0:
             progress(doc.count)
     if doc.count == 0:
         doc.pdf.add_page()
-        doc.en(10, 20, 190, "No notices match these filters.", 10)
+        doc.en(10, 20, 190, empty, 10)
     doc.output(out)
     return doc.count
 
